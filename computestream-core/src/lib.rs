@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod contract;
+pub mod error;
+pub mod ledger;
+pub mod math;
+mod serde_dec;
+pub mod tx;
+pub mod types;
+
+pub use aptos_sdk;
+pub use client::{ContractClient, Signer, TxnOptions};
+pub use error::{Error, RejectReason, Result};
+#[cfg(feature = "local")]
+pub use ledger::local::LocalLedger;
+pub use ledger::{Ledger, TxnOutcome};
+pub use types::{
+    AccountAddress, Amount, AssetId, Escrow, Job, JobId, JobStatus, Provider, Rate, Stream,
+};

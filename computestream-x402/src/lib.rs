@@ -1,0 +1,78 @@
+//! x402 for ComputeStream. This crate currently holds the network table; the wire format,
+//! the `exact` and `stream` schemes, client, gate and facilitator are tracked work.
+
+use serde::{Deserialize, Serialize};
+
+/// A network x402 can name for Aptos-family chains, with its chain id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Network {
+    /// `aptos:1`
+    AptosMainnet,
+    /// `aptos:2`
+    AptosTestnet,
+    /// `movement:126`
+    MovementMainnet,
+    /// `movement:250` (Bardock testnet)
+    MovementTestnet,
+    /// `aptos:4`, the embedded ledger and Aptos localnets.
+    Localnet,
+}
+
+impl Network {
+    /// Every network.
+    pub const ALL: [Network; 5] = [
+        Network::AptosMainnet,
+        Network::AptosTestnet,
+        Network::MovementMainnet,
+        Network::MovementTestnet,
+        Network::Localnet,
+    ];
+
+    /// The CAIP-2 id x402 uses.
+    pub const fn caip2(self) -> &'static str {
+        match self {
+            Network::AptosMainnet => "aptos:1",
+            Network::AptosTestnet => "aptos:2",
+            Network::MovementMainnet => "movement:126",
+            Network::MovementTestnet => "movement:250",
+            Network::Localnet => "aptos:4",
+        }
+    }
+
+    /// The chain id transactions carry.
+    pub const fn chain_id(self) -> u8 {
+        match self {
+            Network::AptosMainnet => 1,
+            Network::AptosTestnet => 2,
+            Network::MovementMainnet => 126,
+            Network::MovementTestnet => 250,
+            Network::Localnet => 4,
+        }
+    }
+
+    /// Parses a CAIP-2 id.
+    pub fn from_caip2(id: &str) -> Option<Network> {
+        Network::ALL.into_iter().find(|n| n.caip2() == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caip2_ids_round_trip_and_chain_ids_are_distinct() {
+        for n in Network::ALL {
+            assert_eq!(Network::from_caip2(n.caip2()), Some(n));
+        }
+        let mut ids: Vec<u8> = Network::ALL.iter().map(|n| n.chain_id()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), Network::ALL.len());
+        assert_eq!(Network::from_caip2("aptos:9"), None);
+        assert_eq!(
+            u8::from(computestream_core::ledger::local::LOCAL_CHAIN_ID.id()),
+            Network::Localnet.chain_id()
+        );
+    }
+}
