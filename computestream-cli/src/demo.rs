@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use computestream_core::contract::ContractEvent;
 use computestream_core::ledger::local::{Clock, ManualClock};
-use computestream_core::{AccountAddress, AssetId, ContractClient, LocalLedger, Rate, Result, Signer};
+use computestream_core::{
+    AccountAddress, AssetId, ContractClient, LocalLedger, Rate, Result, Signer,
+};
 
 /// How the demo runs.
 #[derive(Clone, Debug)]
@@ -55,7 +57,11 @@ const USDC_DECIMALS: u8 = 6;
 /// Runs the flow and returns its receipt.
 pub(crate) async fn run(options: &DemoOptions) -> Result<Receipt> {
     let manual = ManualClock::at_secs(1_767_225_600);
-    let clock = if options.simulated { Clock::Manual(manual.clone()) } else { Clock::System };
+    let clock = if options.simulated {
+        Clock::Manual(manual.clone())
+    } else {
+        Clock::System
+    };
     let ledger = Arc::new(LocalLedger::builder().clock(clock).open()?);
     let client = ContractClient::new(ledger.clone(), ledger.contract());
     let say = |line: String| {
@@ -69,22 +75,51 @@ pub(crate) async fn run(options: &DemoOptions) -> Result<Receipt> {
     let usdc = ledger.create_asset("USDC", USDC_DECIMALS)?;
     ledger.mint(provider.address(), AssetId::NATIVE, 10_000_000_000)?;
     ledger.mint(buyer.address(), usdc, 50_000_000)?;
-    let before = [ledger.balance(buyer.address(), usdc), ledger.balance(provider.address(), usdc)];
-    say(format!("embedded ledger up: chain id 4, contracts at {}", ledger.contract()));
+    let before = [
+        ledger.balance(buyer.address(), usdc),
+        ledger.balance(provider.address(), usdc),
+    ];
+    say(format!(
+        "embedded ledger up: chain id 4, contracts at {}",
+        ledger.contract()
+    ));
 
     let mut transactions = Vec::new();
     let rate = Rate::per_hour(7_200_000); // $7.20/h = $0.002/s
-    let outcome = client.register_provider(&provider, "H100".into(), 80, rate.0, 1_000_000_000).await?;
-    transactions.push((outcome.hash.to_string(), "provider_registry::register_provider".into()));
-    say(format!("provider {} registered an H100 at {} USDC/h", short(provider.address()), 7.2));
+    let outcome = client
+        .register_provider(&provider, "H100".into(), 80, rate.0, 1_000_000_000)
+        .await?;
+    transactions.push((
+        outcome.hash.to_string(),
+        "provider_registry::register_provider".into(),
+    ));
+    say(format!(
+        "provider {} registered an H100 at {} USDC/h",
+        short(provider.address()),
+        7.2
+    ));
 
     let deposit = 1_000_000; // $1.00 of escrow
     let outcome = client
-        .rent(&buyer, provider.address(), "pytorch/pytorch:2.4".into(), usdc.0, deposit, 3_600, rate.0)
+        .rent(
+            &buyer,
+            provider.address(),
+            "pytorch/pytorch:2.4".into(),
+            usdc.0,
+            deposit,
+            3_600,
+            rate.0,
+        )
         .await?;
-    let job = outcome.created_job(client.contract())?.expect("rent emits JobCreated");
+    let job = outcome
+        .created_job(client.contract())?
+        .expect("rent emits JobCreated");
     transactions.push((outcome.hash.to_string(), "payment_stream::rent".into()));
-    say(format!("agent {} rented it: job {}, escrow 1.00 USDC, stream open", short(buyer.address()), job.id));
+    say(format!(
+        "agent {} rented it: job {}, escrow 1.00 USDC, stream open",
+        short(buyer.address()),
+        job.id
+    ));
 
     let outcome = client.start_job(&provider, job.buyer, job.id).await?;
     transactions.push((outcome.hash.to_string(), "job_registry::start_job".into()));
@@ -96,7 +131,10 @@ pub(crate) async fn run(options: &DemoOptions) -> Result<Receipt> {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
         let outcome = client.process_payment(&provider, job.buyer, job.id).await?;
-        transactions.push((outcome.hash.to_string(), "payment_stream::process_payment".into()));
+        transactions.push((
+            outcome.hash.to_string(),
+            "payment_stream::process_payment".into(),
+        ));
         let stream = client.get_stream(job.buyer, job.id).await?;
         let now = client.now_seconds().await?;
         say(format!(
@@ -108,20 +146,39 @@ pub(crate) async fn run(options: &DemoOptions) -> Result<Receipt> {
         ));
     }
 
-    let outcome = client.complete_job(&provider, job.buyer, job.id, "s3://results/job".into()).await?;
-    transactions.push((outcome.hash.to_string(), "job_registry::complete_job".into()));
+    let outcome = client
+        .complete_job(&provider, job.buyer, job.id, "s3://results/job".into())
+        .await?;
+    transactions.push((
+        outcome.hash.to_string(),
+        "job_registry::complete_job".into(),
+    ));
     let outcome = client.close_stream(&provider, job.buyer, job.id).await?;
-    transactions.push((outcome.hash.to_string(), "payment_stream::close_stream".into()));
+    transactions.push((
+        outcome.hash.to_string(),
+        "payment_stream::close_stream".into(),
+    ));
     let closed = outcome
         .contract_events(client.contract())?
         .into_iter()
-        .find_map(|e| if let ContractEvent::StreamClosed(c) = e { Some(c) } else { None })
+        .find_map(|e| {
+            if let ContractEvent::StreamClosed(c) = e {
+                Some(c)
+            } else {
+                None
+            }
+        })
         .expect("close_stream emits StreamClosed");
 
     let stream = client.get_stream(job.buyer, job.id).await?;
     let active = stream.active_seconds(stream.closed_at);
-    let after = [ledger.balance(buyer.address(), usdc), ledger.balance(provider.address(), usdc)];
-    let expected_paid = u64::try_from(rate.amount_for(active)).unwrap_or(u64::MAX).min(deposit);
+    let after = [
+        ledger.balance(buyer.address(), usdc),
+        ledger.balance(provider.address(), usdc),
+    ];
+    let expected_paid = u64::try_from(rate.amount_for(active))
+        .unwrap_or(u64::MAX)
+        .min(deposit);
     let conservation_holds = closed.total_paid + closed.total_refunded == deposit
         && closed.total_paid == expected_paid
         && after[0] == before[0] - closed.total_paid
@@ -134,8 +191,16 @@ pub(crate) async fn run(options: &DemoOptions) -> Result<Receipt> {
         active_seconds: active,
         rate,
         balances: vec![
-            PartyBalance { name: "agent", before: before[0], after: after[0] },
-            PartyBalance { name: "provider", before: before[1], after: after[1] },
+            PartyBalance {
+                name: "agent",
+                before: before[0],
+                after: after[0],
+            },
+            PartyBalance {
+                name: "provider",
+                before: before[1],
+                after: after[1],
+            },
         ],
         transactions,
         conservation_holds,
@@ -145,19 +210,31 @@ pub(crate) async fn run(options: &DemoOptions) -> Result<Receipt> {
 /// Prints the receipt.
 pub(crate) fn print(receipt: &Receipt) {
     println!("\nreceipt");
-    println!("  rate            {} nano-USDC/s, {} in base units", receipt.rate.0, receipt.rate);
+    println!(
+        "  rate            {} nano-USDC/s, {} in base units",
+        receipt.rate.0, receipt.rate
+    );
     println!("  billed seconds  {}", receipt.active_seconds);
     println!("  escrow          {} USDC", usdc_str(receipt.deposited));
     println!("  paid            {} USDC", usdc_str(receipt.paid));
     println!("  refunded        {} USDC", usdc_str(receipt.refunded));
     for b in &receipt.balances {
-        println!("  {:<9} USDC {:>12} -> {:>12}", b.name, usdc_str(b.before), usdc_str(b.after));
+        println!(
+            "  {:<9} USDC {:>12} -> {:>12}",
+            b.name,
+            usdc_str(b.before),
+            usdc_str(b.after)
+        );
     }
     println!("  transactions    {}", receipt.transactions.len());
     for (hash, what) in &receipt.transactions {
         println!("    {hash}  {what}");
     }
-    let verdict = if receipt.conservation_holds { "holds" } else { "VIOLATED" };
+    let verdict = if receipt.conservation_holds {
+        "holds"
+    } else {
+        "VIOLATED"
+    };
     println!("  conservation    deposited = paid + refunded: {verdict}");
 }
 
@@ -176,13 +253,22 @@ mod tests {
 
     #[tokio::test]
     async fn simulated_demo_pays_exactly_the_streamed_seconds_and_conserves_funds() {
-        let receipt = run(&DemoOptions { seconds: 5, simulated: true, verbose: false }).await.unwrap();
+        let receipt = run(&DemoOptions {
+            seconds: 5,
+            simulated: true,
+            verbose: false,
+        })
+        .await
+        .unwrap();
         assert!(receipt.conservation_holds);
         assert_eq!(receipt.active_seconds, 5);
         // $7.20/h = 2000 units/s exactly.
         assert_eq!(receipt.paid, 10_000);
         assert_eq!(receipt.refunded, 990_000);
-        assert_eq!(receipt.balances[1].after - receipt.balances[1].before, 10_000);
+        assert_eq!(
+            receipt.balances[1].after - receipt.balances[1].before,
+            10_000
+        );
         assert_eq!(receipt.transactions.len(), 3 + 5 + 2);
     }
 }

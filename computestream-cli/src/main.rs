@@ -14,13 +14,19 @@ usage: computestream demo [--seconds N] [--simulated]
          --simulated    advance a simulated clock instead of waiting in real time";
 
 fn parse_demo(args: &[String]) -> Result<demo::DemoOptions, String> {
-    let mut options = demo::DemoOptions { seconds: 5, simulated: false, verbose: true };
+    let mut options = demo::DemoOptions {
+        seconds: 5,
+        simulated: false,
+        verbose: true,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--seconds" => {
                 let value = it.next().ok_or("--seconds needs a value")?;
-                options.seconds = value.parse().map_err(|_| format!("--seconds: {value:?} is not a whole number"))?;
+                options.seconds = value
+                    .parse()
+                    .map_err(|_| format!("--seconds: {value:?} is not a whole number"))?;
             }
             "--simulated" => options.simulated = true,
             other => return Err(format!("unknown option {other:?}")),
@@ -44,7 +50,11 @@ async fn main() -> ExitCode {
             match demo::run(&options).await {
                 Ok(receipt) => {
                     demo::print(&receipt);
-                    if receipt.conservation_holds { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+                    if receipt.conservation_holds {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
                 }
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -174,12 +174,12 @@ mod tests {
             let owed_hi = owed(deposited, rate, hi);
             prop_assert!(owed_lo <= owed_hi);
             prop_assert!(owed_hi <= deposited);
-            if let Some(product) = rate.checked_mul(u128::from(hi)) {
-                if owed_hi < deposited {
-                    // owed * 1e9 <= rate * t < (owed + 1) * 1e9
-                    prop_assert!(u128::from(owed_hi) * RATE_SCALE <= product);
-                    prop_assert!(product < (u128::from(owed_hi) + 1) * RATE_SCALE);
-                }
+            if let Some(product) = rate.checked_mul(u128::from(hi))
+                && owed_hi < deposited
+            {
+                // owed * 1e9 <= rate * t < (owed + 1) * 1e9
+                prop_assert!(u128::from(owed_hi) * RATE_SCALE <= product);
+                prop_assert!(product < (u128::from(owed_hi) + 1) * RATE_SCALE);
             }
         }
 

@@ -21,8 +21,10 @@ pub fn verify_signed_transaction(txn: &SignedTransaction) -> Result<()> {
         fee_payer_address,
         fee_payer_signer,
     } = &txn.authenticator
+        && secondary_signer_addresses.is_empty()
+        && secondary_signers.is_empty()
     {
-        if secondary_signer_addresses.is_empty() && secondary_signers.is_empty() {
+        {
             let over = |fee_payer: AccountAddress| {
                 FeePayerRawTransaction::new_simple(txn.raw_txn.clone(), fee_payer).signing_message()
             };
