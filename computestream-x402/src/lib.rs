@@ -71,7 +71,7 @@ mod tests {
         assert_eq!(ids.len(), Network::ALL.len());
         assert_eq!(Network::from_caip2("aptos:9"), None);
         assert_eq!(
-            u8::from(computestream_core::ledger::local::LOCAL_CHAIN_ID.id()),
+            computestream_core::ledger::local::LOCAL_CHAIN_ID.id(),
             Network::Localnet.chain_id()
         );
     }
