@@ -131,7 +131,7 @@ macro_rules! entry_functions {
         #[serde(tag = "function", rename_all = "snake_case")]
         #[non_exhaustive]
         pub enum Call {
-            $( $(#[$doc])* $variant { $( #[allow(missing_docs)] $arg: $ty ),* }, )*
+            $( $(#[$doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
         }
 
         impl Call {

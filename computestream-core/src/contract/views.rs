@@ -60,6 +60,48 @@ impl ViewRequest {
     }
 }
 
+/// Serializes a view result with integers as decimal strings.
+struct ViewResult<T>(T);
+
+impl<T: ViewJson> Serialize for ViewResult<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.view_json(s)
+    }
+}
+
+trait ViewJson {
+    fn view_json<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error>;
+}
+
+macro_rules! view_json_via_dec {
+    ($($t:ty),*) => {$(
+        impl ViewJson for $t {
+            fn view_json<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                crate::serde_dec::serialize(self, s)
+            }
+        }
+    )*};
+}
+macro_rules! view_json_via_serde {
+    ($($t:ty),*) => {$(
+        impl ViewJson for $t {
+            fn view_json<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                self.serialize(s)
+            }
+        }
+    )*};
+}
+view_json_via_dec!(u64, bool, String);
+view_json_via_serde!(
+    Vec<AccountAddress>,
+    crate::types::Provider,
+    crate::types::Job,
+    crate::types::JobStatus,
+    crate::types::Escrow,
+    crate::types::Stream,
+    crate::types::Rate
+);
+
 macro_rules! views {
     ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )*) => {
         /// A call of one of the contracts' view functions.
@@ -67,7 +109,7 @@ macro_rules! views {
         #[serde(tag = "function", rename_all = "snake_case")]
         #[non_exhaustive]
         pub enum View {
-            $( $(#[$doc])* $variant { $( #[allow(missing_docs)] $arg: $ty ),* }, )*
+            $( $(#[$doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
         }
 
         impl View {
@@ -88,6 +130,17 @@ macro_rules! views {
             pub fn request(&self, contract: AccountAddress) -> Result<ViewRequest> {
                 let args = match self { $( View::$variant { $( $arg ),* } => vec![ $( bcs($arg)? ),* ], )* };
                 Ok(ViewRequest { module: self.module().id(contract), function: self.function().into(), type_args: vec![], args })
+            }
+
+            /// Decodes this view's BCS result into its JSON form (integers as decimal strings).
+            pub fn result_to_json(&self, bytes: &[u8]) -> Result<serde_json::Value> {
+                match self {
+                    $( View::$variant { .. } => {
+                        let value: $ret = aptos_sdk::aptos_bcs::from_bytes(bytes)
+                            .map_err(|e| crate::error::Error::decode(format!("{}: {e}", stringify!($function))))?;
+                        serde_json::to_value(ViewResult(value)).map_err(|e| crate::error::Error::decode(e.to_string()))
+                    } )*
+                }
             }
 
             /// Decodes a view request for the contracts at `contract`.
