@@ -2,7 +2,8 @@
 
 use aptos_sdk::account::Account;
 use aptos_sdk::transaction::{
-    AccountAuthenticator, FeePayerRawTransaction, RawTransaction, SignedTransaction, TransactionAuthenticator,
+    AccountAuthenticator, FeePayerRawTransaction, RawTransaction, SignedTransaction,
+    TransactionAuthenticator,
 };
 
 use crate::client::Signer;
@@ -66,15 +67,25 @@ pub fn cosign_as_fee_payer(
     sender_auth: AccountAuthenticator,
     fee_payer: &Signer,
 ) -> Result<SignedTransaction> {
-    let message = FeePayerRawTransaction::new_simple(raw.clone(), fee_payer.address()).signing_message()?;
+    let message =
+        FeePayerRawTransaction::new_simple(raw.clone(), fee_payer.address()).signing_message()?;
     let fee_payer_auth = ed25519_authenticator(fee_payer, &message)?;
     Ok(SignedTransaction::new(
         raw.clone(),
-        TransactionAuthenticator::fee_payer(sender_auth, vec![], vec![], fee_payer.address(), fee_payer_auth),
+        TransactionAuthenticator::fee_payer(
+            sender_auth,
+            vec![],
+            vec![],
+            fee_payer.address(),
+            fee_payer_auth,
+        ),
     ))
 }
 
 fn ed25519_authenticator(signer: &Signer, message: &[u8]) -> Result<AccountAuthenticator> {
     let account = signer.account();
-    Ok(AccountAuthenticator::ed25519(account.public_key_bytes(), account.sign(message)?))
+    Ok(AccountAuthenticator::ed25519(
+        account.public_key_bytes(),
+        account.sign(message)?,
+    ))
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use computestream_core::contract::{AbortCode, Call, View};
 use computestream_core::ledger::local::ManualClock;
-use computestream_core::{AccountAddress, AssetId, ContractClient, Error, Ledger, LocalLedger, Signer};
+use computestream_core::{
+    AccountAddress, AssetId, ContractClient, Error, Ledger, LocalLedger, Signer,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -76,9 +78,15 @@ impl World {
     /// Replaces every `"@name"` string by that account's or asset's long address.
     fn resolve(&self, v: &Value) -> Value {
         match v {
-            Value::String(s) if s.starts_with('@') => Value::String(self.address(&s[1..]).to_long_string()),
+            Value::String(s) if s.starts_with('@') => {
+                Value::String(self.address(&s[1..]).to_long_string())
+            }
             Value::Array(items) => Value::Array(items.iter().map(|i| self.resolve(i)).collect()),
-            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), self.resolve(v))).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.resolve(v)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -91,13 +99,21 @@ impl World {
                 Err(_) => v.clone(),
             },
             Value::Array(items) => Value::Array(items.iter().map(World::normalize).collect()),
-            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), World::normalize(v))).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), World::normalize(v)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
 
     fn asset(&self, name: &str) -> AssetId {
-        if name == "MOVE" { AssetId::NATIVE } else { self.assets[name] }
+        if name == "MOVE" {
+            AssetId::NATIVE
+        } else {
+            self.assets[name]
+        }
     }
 }
 
@@ -111,8 +127,13 @@ fn abort_of(result: &Result<impl std::fmt::Debug, Error>) -> Option<String> {
 
 async fn run(scenario: &Scenario) {
     let (ledger, clock) = LocalLedger::with_manual_clock(scenario.start_time);
-    let mut world =
-        World { ledger, clock, names: BTreeMap::new(), assets: BTreeMap::new(), signers: BTreeMap::new() };
+    let mut world = World {
+        ledger,
+        clock,
+        names: BTreeMap::new(),
+        assets: BTreeMap::new(),
+        signers: BTreeMap::new(),
+    };
     for (symbol, decimals) in &scenario.assets {
         let asset = world.ledger.create_asset(symbol, *decimals).unwrap();
         world.assets.insert(symbol.clone(), asset);
@@ -124,7 +145,14 @@ async fn run(scenario: &Scenario) {
     }
     for (name, balances) in &scenario.accounts {
         for (asset, amount) in balances {
-            world.ledger.mint(world.names[name], world.asset(asset), amount.parse().unwrap()).unwrap();
+            world
+                .ledger
+                .mint(
+                    world.names[name],
+                    world.asset(asset),
+                    amount.parse().unwrap(),
+                )
+                .unwrap();
         }
     }
     let client = ContractClient::new(&world.ledger, world.ledger.contract());
@@ -132,17 +160,42 @@ async fn run(scenario: &Scenario) {
     for (i, step) in scenario.steps.iter().enumerate() {
         let at = format!("{} step {i} (t={})", scenario.name, step.at);
         world.clock.set_secs(step.at);
-        assert_eq!(world.ledger.now_secs(), step.at, "{at}: steps must not go back in time");
+        assert_eq!(
+            world.ledger.now_secs(),
+            step.at,
+            "{at}: steps must not go back in time"
+        );
 
         if let Some(call) = &step.call {
-            let call: Call = serde_json::from_value(world.resolve(call)).unwrap_or_else(|e| panic!("{at}: call: {e}"));
-            let sender = step.sender.as_deref().unwrap_or_else(|| panic!("{at}: a call needs a sender"));
+            let call: Call = serde_json::from_value(world.resolve(call))
+                .unwrap_or_else(|e| panic!("{at}: call: {e}"));
+            let sender = step
+                .sender
+                .as_deref()
+                .unwrap_or_else(|| panic!("{at}: a call needs a sender"));
             let signer = &world.signers[sender];
-            let seq_before = world.ledger.sequence_number(signer.address()).await.unwrap();
+            let seq_before = world
+                .ledger
+                .sequence_number(signer.address())
+                .await
+                .unwrap();
             let state_before = world.ledger.state();
             let result = client.execute(signer, &call).await;
-            assert_eq!(abort_of(&result), step.abort, "{at}: {} abort", call.function());
-            assert_eq!(world.ledger.sequence_number(signer.address()).await.unwrap(), seq_before + 1, "{at}: sequence");
+            assert_eq!(
+                abort_of(&result),
+                step.abort,
+                "{at}: {} abort",
+                call.function()
+            );
+            assert_eq!(
+                world
+                    .ledger
+                    .sequence_number(signer.address())
+                    .await
+                    .unwrap(),
+                seq_before + 1,
+                "{at}: sequence"
+            );
             match result {
                 Ok(outcome) => {
                     if let Some(expected) = &step.events {
@@ -152,7 +205,8 @@ async fn run(scenario: &Scenario) {
                             .iter()
                             .map(|e| World::normalize(&serde_json::to_value(e).unwrap()))
                             .collect();
-                        let expected: Vec<Value> = expected.iter().map(|e| world.resolve(e)).collect();
+                        let expected: Vec<Value> =
+                            expected.iter().map(|e| world.resolve(e)).collect();
                         assert_eq!(actual, expected, "{at}: events");
                     }
                 }
@@ -164,34 +218,63 @@ async fn run(scenario: &Scenario) {
                         v.sort();
                         v
                     };
-                    assert_eq!(balances(&after), balances(&state_before), "{at}: aborted txn moved funds");
-                    assert_eq!(after.jobs().count(), state_before.jobs().count(), "{at}: aborted txn created a job");
-                    assert!(step.events.as_ref().is_none_or(|e| e.is_empty()), "{at}: aborts emit no events");
+                    assert_eq!(
+                        balances(&after),
+                        balances(&state_before),
+                        "{at}: aborted txn moved funds"
+                    );
+                    assert_eq!(
+                        after.jobs().count(),
+                        state_before.jobs().count(),
+                        "{at}: aborted txn created a job"
+                    );
+                    assert!(
+                        step.events.as_ref().is_none_or(|e| e.is_empty()),
+                        "{at}: aborts emit no events"
+                    );
                 }
             }
         } else {
-            assert!(step.abort.is_none() && step.events.is_none(), "{at}: abort/events need a call");
+            assert!(
+                step.abort.is_none() && step.events.is_none(),
+                "{at}: abort/events need a call"
+            );
         }
 
         for (name, balances) in &step.balances {
             for (asset, amount) in balances {
-                let actual = world.ledger.balance(world.address(name), world.asset(asset));
-                assert_eq!(actual.to_string(), *amount, "{at}: balance of {name} in {asset}");
+                let actual = world
+                    .ledger
+                    .balance(world.address(name), world.asset(asset));
+                assert_eq!(
+                    actual.to_string(),
+                    *amount,
+                    "{at}: balance of {name} in {asset}"
+                );
             }
         }
         for check in &step.views {
-            let view: View =
-                serde_json::from_value(world.resolve(&check.view)).unwrap_or_else(|e| panic!("{at}: view: {e}"));
+            let view: View = serde_json::from_value(world.resolve(&check.view))
+                .unwrap_or_else(|e| panic!("{at}: view: {e}"));
             let request = view.request(client.contract()).unwrap();
             match world.ledger.view(&request).await {
                 Ok(values) => {
-                    assert!(check.abort.is_none(), "{at}: {} should abort", view.function());
+                    assert!(
+                        check.abort.is_none(),
+                        "{at}: {} should abort",
+                        view.function()
+                    );
                     let actual = World::normalize(&view.result_to_json(&values[0]).unwrap());
                     let expected = world.resolve(check.returns.as_ref().expect("returns"));
                     assert_eq!(actual, expected, "{at}: view {}", view.function());
                 }
                 Err(Error::Abort { code, .. }) => {
-                    assert_eq!(Some(code.name().to_string()), check.abort, "{at}: view {} aborted", view.function())
+                    assert_eq!(
+                        Some(code.name().to_string()),
+                        check.abort,
+                        "{at}: view {} aborted",
+                        view.function()
+                    )
                 }
                 Err(e) => panic!("{at}: view {}: {e}", view.function()),
             }
@@ -203,14 +286,28 @@ async fn run(scenario: &Scenario) {
     let state = world.ledger.state();
     let mut held_by_asset: BTreeMap<AssetId, u64> = BTreeMap::new();
     for e in state.escrows() {
-        assert!(e.paid + e.refunded <= e.deposited, "{}: escrow over-released", scenario.name);
+        assert!(
+            e.paid + e.refunded <= e.deposited,
+            "{}: escrow over-released",
+            scenario.name
+        );
         *held_by_asset.entry(e.asset).or_default() += e.held();
     }
     for (asset, held) in held_by_asset {
-        assert_eq!(state.balance(state.escrow_vault(), asset), held, "{}: escrow vault", scenario.name);
+        assert_eq!(
+            state.balance(state.escrow_vault(), asset),
+            held,
+            "{}: escrow vault",
+            scenario.name
+        );
     }
     let staked: u64 = state.providers().map(|p| p.stake).sum();
-    assert_eq!(state.balance(state.stake_vault(), AssetId::NATIVE), staked, "{}: stake vault", scenario.name);
+    assert_eq!(
+        state.balance(state.stake_vault(), AssetId::NATIVE),
+        staked,
+        "{}: stake vault",
+        scenario.name
+    );
 }
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -227,7 +324,11 @@ fn scenario_files() -> Vec<PathBuf> {
 #[tokio::test]
 async fn every_scenario_runs_on_the_local_ledger() {
     let files = scenario_files();
-    assert!(files.len() >= 25, "expected at least 25 scenarios, found {}", files.len());
+    assert!(
+        files.len() >= 25,
+        "expected at least 25 scenarios, found {}",
+        files.len()
+    );
     for file in files {
         let scenario: Scenario = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -241,7 +342,8 @@ fn the_scenarios_cover_every_entry_function_and_every_abort_code() {
     let mut functions = std::collections::BTreeSet::new();
     let mut aborts = std::collections::BTreeSet::new();
     for file in scenario_files() {
-        let scenario: Scenario = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let scenario: Scenario =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         for step in &scenario.steps {
             if let Some(call) = &step.call {
                 functions.insert(call["function"].as_str().unwrap().to_string());
@@ -251,9 +353,16 @@ fn the_scenarios_cover_every_entry_function_and_every_abort_code() {
         }
     }
     for (_, function) in Call::FUNCTIONS {
-        assert!(functions.contains(*function), "no scenario calls {function}");
+        assert!(
+            functions.contains(*function),
+            "no scenario calls {function}"
+        );
     }
     for code in AbortCode::ALL {
-        assert!(aborts.contains(code.name()), "no scenario expects {}", code.name());
+        assert!(
+            aborts.contains(code.name()),
+            "no scenario expects {}",
+            code.name()
+        );
     }
 }
