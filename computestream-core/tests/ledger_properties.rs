@@ -287,17 +287,17 @@ fn check_invariants(
             computestream_core::aptos_sdk::aptos_bcs::from_bytes(&bytes).unwrap();
         let owed = s.owed_at(now);
         assert!(s.paid <= owed, "paid {} > owed {owed}", s.paid);
-        if let Some(exact) = s
+        let exact = s
             .rate_per_second
             .0
-            .checked_mul(u128::from(s.active_seconds(now)))
+            .checked_mul(u128::from(s.active_seconds(now)));
+        if let Some(exact) = exact
+            && owed < s.deposited
         {
-            if owed < s.deposited {
-                assert!(
-                    u128::from(owed) * RATE_SCALE <= exact
-                        && exact < (u128::from(owed) + 1) * RATE_SCALE
-                );
-            }
+            assert!(
+                u128::from(owed) * RATE_SCALE <= exact
+                    && exact < (u128::from(owed) + 1) * RATE_SCALE
+            );
         }
         if s.is_closed {
             assert_eq!(s.paid, owed, "closed stream not fully settled");
