@@ -211,3 +211,25 @@ async fn a_reopened_ledger_has_every_acknowledged_transaction() {
         .unwrap();
     assert_eq!(ledger.balance(buyer.address(), usdc), 1_000_000 - 42);
 }
+
+#[test]
+fn the_faucet_caps_supply_so_no_balance_can_overflow() {
+    let ledger = LocalLedger::in_memory();
+    let (a, b) = (
+        Signer::from_seed("a").address(),
+        Signer::from_seed("b").address(),
+    );
+    ledger.mint(a, AssetId::NATIVE, u64::MAX).unwrap();
+    assert!(matches!(
+        ledger.mint(b, AssetId::NATIVE, 1),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert_eq!(ledger.balance(b, AssetId::NATIVE), 0);
+    assert!(
+        matches!(
+            ledger.mint(a, AssetId(a), 1),
+            Err(Error::InvalidArgument(_))
+        ),
+        "unknown asset"
+    );
+}

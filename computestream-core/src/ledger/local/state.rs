@@ -169,7 +169,8 @@ impl State {
     }
 
     /// Mints `amount` of a registered asset (the dev faucet). Fails on an unknown asset or a
-    /// balance that would overflow.
+    /// supply above `u64::MAX`, which keeps every balance, and every sum of balances of one
+    /// asset, within `u64`.
     pub fn mint(
         &mut self,
         owner: AccountAddress,
@@ -180,11 +181,13 @@ impl State {
             .assets
             .get_mut(&asset)
             .ok_or_else(|| format!("unknown asset {asset}"))?;
-        let balance = self.balances.get(&(owner, asset)).copied().unwrap_or(0);
-        let new = balance
-            .checked_add(amount)
-            .ok_or("balance would exceed u64::MAX")?;
-        info.supply += u128::from(amount);
+        let supply = info.supply + u128::from(amount);
+        if supply > u128::from(u64::MAX) {
+            return Err(format!("supply of {asset} would exceed u64::MAX"));
+        }
+        info.supply = supply;
+        // A balance is at most the supply, so this cannot overflow.
+        let new = self.balances.get(&(owner, asset)).copied().unwrap_or(0) + amount;
         self.balances.insert((owner, asset), new);
         Ok(())
     }
@@ -202,11 +205,9 @@ impl State {
         let from_balance = self.balance(from, asset);
         ensure(from_balance >= amount, Abort::InsufficientBalance)?;
         let to_balance = self.balance(to, asset);
-        // Total supply of an asset is at most u64::MAX per account by construction of mint;
-        // a sum of two balances above u64::MAX is impossible for one asset's supply here.
+        // `mint` caps an asset's supply at u64::MAX, so this sum cannot overflow.
         self.balances.insert((from, asset), from_balance - amount);
-        self.balances
-            .insert((to, asset), to_balance.saturating_add(amount));
+        self.balances.insert((to, asset), to_balance + amount);
         Ok(())
     }
 
