@@ -29,17 +29,15 @@ pub fn verify_signed_transaction(txn: &SignedTransaction) -> Result<()> {
         && secondary_signer_addresses.is_empty()
         && secondary_signers.is_empty()
     {
-        {
-            let over = |fee_payer: AccountAddress| {
-                FeePayerRawTransaction::new_simple(txn.raw_txn.clone(), fee_payer).signing_message()
-            };
-            let sender_ok = sender.verify(&over(AccountAddress::ZERO)?).is_ok()
-                && sender.derived_address()? == txn.raw_txn.sender;
-            let fee_payer_ok = fee_payer_signer.verify(&over(*fee_payer_address)?).is_ok()
-                && fee_payer_signer.derived_address()? == *fee_payer_address;
-            if sender_ok && fee_payer_ok {
-                return Ok(());
-            }
+        let over = |fee_payer: AccountAddress| {
+            FeePayerRawTransaction::new_simple(txn.raw_txn.clone(), fee_payer).signing_message()
+        };
+        let sender_ok = sender.verify(&over(AccountAddress::ZERO)?).is_ok()
+            && sender.derived_address()? == txn.raw_txn.sender;
+        let fee_payer_ok = fee_payer_signer.verify(&over(*fee_payer_address)?).is_ok()
+            && fee_payer_signer.derived_address()? == *fee_payer_address;
+        if sender_ok && fee_payer_ok {
+            return Ok(());
         }
     }
     Err(Error::Rejected {

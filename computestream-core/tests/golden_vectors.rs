@@ -44,18 +44,28 @@ fn arg(v: &Value) -> Vec<u8> {
     .unwrap()
 }
 
-fn raw(inputs: &Value, case: &Value, sender: AccountAddress) -> RawTransaction {
-    let args = case["args"].as_array().unwrap().iter().map(arg).collect();
-    let f = EntryFunction::from_function_id(str_of(case, "function"), vec![], args).unwrap();
+/// A raw transaction from a vector's gas, expiry and chain inputs.
+fn raw_with(
+    inputs: &Value,
+    sender: AccountAddress,
+    sequence_number: u64,
+    f: EntryFunction,
+) -> RawTransaction {
     RawTransaction::new(
         sender,
-        case["sequence_number"].as_u64().unwrap(),
+        sequence_number,
         TransactionPayload::EntryFunction(f),
         inputs["max_gas_amount"].as_u64().unwrap(),
         inputs["gas_unit_price"].as_u64().unwrap(),
         inputs["expiration_timestamp_secs"].as_u64().unwrap(),
         ChainId::new(inputs["chain_id"].as_u64().unwrap() as u8),
     )
+}
+
+fn raw(inputs: &Value, case: &Value, sender: AccountAddress) -> RawTransaction {
+    let args = case["args"].as_array().unwrap().iter().map(arg).collect();
+    let f = EntryFunction::from_function_id(str_of(case, "function"), vec![], args).unwrap();
+    raw_with(inputs, sender, case["sequence_number"].as_u64().unwrap(), f)
 }
 
 #[test]
@@ -142,14 +152,11 @@ fn x402_exact_transfer_rebuilds_byte_for_byte_with_the_framework_builder() {
         to: parse_address(str_of(inputs, "pay_to")).unwrap(),
         amount: str_of(inputs, "amount").parse().unwrap(),
     };
-    let raw = RawTransaction::new(
+    let raw = raw_with(
+        inputs,
         sender.address(),
         inputs["sequence_number"].as_u64().unwrap(),
-        TransactionPayload::EntryFunction(transfer.entry_function().unwrap()),
-        inputs["max_gas_amount"].as_u64().unwrap(),
-        inputs["gas_unit_price"].as_u64().unwrap(),
-        inputs["expiration_timestamp_secs"].as_u64().unwrap(),
-        ChainId::new(inputs["chain_id"].as_u64().unwrap() as u8),
+        transfer.entry_function().unwrap(),
     );
     assert_eq!(
         hex0x(raw.to_bcs().unwrap()),
