@@ -1,58 +1,18 @@
 //! Runs every scenario in `testdata/scenarios/` on `LocalLedger`: each step is a real signed
 //! transaction; its abort code, events, balances and views must match the file exactly.
-//! `move/tests/scenarios.move` mirrors the same scenarios by name.
+//! `move/tests/scenario_mirror.move` is generated from the same files (see `move_mirror.rs`).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+mod common;
+
+use common::{Scenario, scenarios};
 use computestream_core::contract::{AbortCode, Call, View};
 use computestream_core::ledger::local::ManualClock;
 use computestream_core::{
     AccountAddress, AssetId, ContractClient, Error, Ledger, LocalLedger, Signer,
 };
-use serde::Deserialize;
 use serde_json::Value;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Scenario {
-    name: String,
-    #[allow(dead_code)]
-    description: String,
-    start_time: u64,
-    #[serde(default)]
-    assets: BTreeMap<String, u8>,
-    accounts: BTreeMap<String, BTreeMap<String, String>>,
-    steps: Vec<Step>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Step {
-    at: u64,
-    #[serde(default)]
-    sender: Option<String>,
-    #[serde(default)]
-    call: Option<Value>,
-    #[serde(default)]
-    abort: Option<String>,
-    #[serde(default)]
-    events: Option<Vec<Value>>,
-    #[serde(default)]
-    balances: BTreeMap<String, BTreeMap<String, String>>,
-    #[serde(default)]
-    views: Vec<ViewCheck>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ViewCheck {
-    view: Value,
-    #[serde(default)]
-    returns: Option<Value>,
-    #[serde(default)]
-    abort: Option<String>,
-}
 
 struct World {
     ledger: LocalLedger,
@@ -310,30 +270,16 @@ async fn run(scenario: &Scenario) {
     );
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
 #[tokio::test]
 async fn every_scenario_runs_on_the_local_ledger() {
-    let files = scenario_files();
+    let scenarios = scenarios();
     assert!(
-        files.len() >= 25,
+        scenarios.len() >= 25,
         "expected at least 25 scenarios, found {}",
-        files.len()
+        scenarios.len()
     );
-    for file in files {
-        let scenario: Scenario = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert_eq!(file.file_stem().unwrap().to_str().unwrap(), scenario.name);
-        run(&scenario).await;
+    for scenario in &scenarios {
+        run(scenario).await;
     }
 }
 
@@ -341,9 +287,7 @@ async fn every_scenario_runs_on_the_local_ledger() {
 fn the_scenarios_cover_every_entry_function_and_every_abort_code() {
     let mut functions = std::collections::BTreeSet::new();
     let mut aborts = std::collections::BTreeSet::new();
-    for file in scenario_files() {
-        let scenario: Scenario =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for scenario in scenarios() {
         for step in &scenario.steps {
             if let Some(call) = &step.call {
                 functions.insert(call["function"].as_str().unwrap().to_string());

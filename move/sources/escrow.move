@@ -80,6 +80,11 @@ module computestream::escrow {
         init_module(publisher);
     }
 
+    #[test_only]
+    public fun vault_address_for_test(): address acquires Vault {
+        vault_address()
+    }
+
     fun vault_address(): address acquires Vault {
         object::address_from_extend_ref(&borrow_global<Vault>(@computestream).extend_ref)
     }

@@ -82,6 +82,11 @@ module computestream::provider_registry {
         init(publisher, stake_asset);
     }
 
+    #[test_only]
+    public fun vault_address_for_test(): address acquires Registry {
+        vault_address()
+    }
+
     fun vault_address(): address acquires Registry {
         object::address_from_extend_ref(&borrow_global<Registry>(@computestream).vault)
     }

@@ -148,6 +148,11 @@ macro_rules! entry_functions {
                 match self { $( Call::$variant { .. } => stringify!($function), )* }
             }
 
+            /// The parameters after the `&signer`, as `(name, Rust type)` in ABI order.
+            pub fn parameters(&self) -> &'static [(&'static str, &'static str)] {
+                match self { $( Call::$variant { .. } => &[ $( (stringify!($arg), stringify!($ty)) ),* ], )* }
+            }
+
             fn encode_args(&self) -> Result<Vec<Vec<u8>>> {
                 match self { $( Call::$variant { $( $arg ),* } => Ok(vec![ $( bcs($arg)? ),* ]), )* }
             }

@@ -126,6 +126,16 @@ macro_rules! views {
                 match self { $( View::$variant { .. } => stringify!($function), )* }
             }
 
+            /// The parameters as `(name, Rust type)` in ABI order.
+            pub fn parameters(&self) -> &'static [(&'static str, &'static str)] {
+                match self { $( View::$variant { .. } => &[ $( (stringify!($arg), stringify!($ty)) ),* ], )* }
+            }
+
+            /// The Rust type of the result.
+            pub fn returns(&self) -> &'static str {
+                match self { $( View::$variant { .. } => stringify!($ret), )* }
+            }
+
             /// The request for the contracts deployed at `contract`.
             pub fn request(&self, contract: AccountAddress) -> Result<ViewRequest> {
                 let args = match self { $( View::$variant { $( $arg ),* } => vec![ $( bcs($arg)? ),* ], )* };
