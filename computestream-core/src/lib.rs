@@ -3,6 +3,7 @@
 pub mod client;
 pub mod contract;
 pub mod error;
+pub mod facade;
 pub mod ledger;
 pub mod math;
 mod serde_dec;

@@ -1,0 +1,15 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { run } = require('../../testdata/bindings/conformance.cjs');
+const cs = require('..');
+
+test('the native module gives the core answers for every case', () => {
+  run(cs, null);
+});
+
+test('u64 arguments outside the range throw instead of wrapping', () => {
+  assert.throws(() => cs.streamOwed('18446744073709551616', '1', '1'), /not an integer in range/);
+  assert.throws(() => cs.formatAmount('-1', 6), /not an integer in range/);
+  assert.throws(() => cs.parseAmount('1', 256), /above 255/);
+});

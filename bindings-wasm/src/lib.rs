@@ -1,0 +1,97 @@
+//! The ComputeStream core for browsers (and any wasm host). Every function wraps one of
+//! `computestream_core::facade`; u64 and u128 values travel as decimal strings, errors are
+//! thrown as `Error` with the core's message. Nothing here reads a clock: chain time is an
+//! argument (`SystemTime` aborts a wasm32-unknown-unknown module).
+
+use computestream_core::facade;
+use wasm_bindgen::prelude::*;
+
+fn err(e: computestream_core::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn int<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, JsError> {
+    facade::parse_int(text, what).map_err(err)
+}
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").into()
+}
+
+/// `parseAmount("7.2", 6) === "7200000"`.
+#[wasm_bindgen(js_name = parseAmount)]
+pub fn parse_amount(text: &str, decimals: u8) -> Result<String, JsError> {
+    Ok(facade::parse_amount(text, decimals)
+        .map_err(err)?
+        .to_string())
+}
+
+/// `formatAmount("7200000", 6) === "7.2"`.
+#[wasm_bindgen(js_name = formatAmount)]
+pub fn format_amount(units: &str, decimals: u8) -> Result<String, JsError> {
+    Ok(facade::format_amount(int(units, "units")?, decimals))
+}
+
+/// Nano-rate for `units` base units per `per` ("second" | "minute" | "hour").
+#[wasm_bindgen]
+pub fn rate(units: &str, per: &str) -> Result<String, JsError> {
+    Ok(facade::rate(int(units, "units")?, per)
+        .map_err(err)?
+        .to_string())
+}
+
+/// Owed after `activeSeconds` at a nano-rate, floored and capped at `deposited`.
+#[wasm_bindgen(js_name = streamOwed)]
+pub fn stream_owed(
+    deposited: &str,
+    rate_per_second: &str,
+    active_seconds: &str,
+) -> Result<String, JsError> {
+    Ok(facade::stream_owed(
+        int(deposited, "deposited")?,
+        int(rate_per_second, "ratePerSecond")?,
+        int(active_seconds, "activeSeconds")?,
+    )
+    .to_string())
+}
+
+/// Active seconds until the deposit is fully owed; `undefined` if never.
+#[wasm_bindgen(js_name = secondsToDeplete)]
+pub fn seconds_to_deplete(
+    deposited: &str,
+    rate_per_second: &str,
+) -> Result<Option<String>, JsError> {
+    Ok(facade::seconds_to_deplete(
+        int(deposited, "deposited")?,
+        int(rate_per_second, "ratePerSecond")?,
+    )
+    .map(|s| s.to_string()))
+}
+
+/// JSON `{owed, claimable, refundable, depletion_time, accruing}` of a `get_stream` record.
+#[wasm_bindgen(js_name = streamSnapshot)]
+pub fn stream_snapshot(stream_json: &str, now: &str) -> Result<String, JsError> {
+    Ok(facade::stream_snapshot(stream_json, int(now, "now")?)
+        .map_err(err)?
+        .to_json())
+}
+
+/// BCS of the entry function for a call given as JSON.
+#[wasm_bindgen(js_name = encodeCall)]
+pub fn encode_call(call_json: &str, contract: Option<String>) -> Result<Vec<u8>, JsError> {
+    facade::encode_call(call_json, contract.as_deref()).map_err(err)
+}
+
+/// JSON of an entry function's BCS bytes.
+#[wasm_bindgen(js_name = decodeCall)]
+pub fn decode_call(bcs: &[u8], contract: Option<String>) -> Result<String, JsError> {
+    facade::decode_call(bcs, contract.as_deref()).map_err(err)
+}
+
+/// Name of an abort code raised in `module`, or `undefined`.
+#[wasm_bindgen(js_name = abortName)]
+pub fn abort_name(module: &str, code: &str) -> Result<Option<String>, JsError> {
+    Ok(facade::abort_name(module, int(code, "code")?).map(String::from))
+}

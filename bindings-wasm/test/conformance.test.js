@@ -1,0 +1,14 @@
+'use strict';
+// Runs against the nodejs build of the wasm package (scripts/build-bindings wasm writes pkg/).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { run } = require('../../testdata/bindings/conformance.cjs');
+const cs = require('../pkg/computestream_wasm.js');
+
+test('the wasm module gives the core answers for every case', () => {
+  run(cs, undefined);
+});
+
+test('u64 arguments outside the range throw instead of wrapping', () => {
+  assert.throws(() => cs.streamOwed('18446744073709551616', '1', '1'), /not an integer in range/);
+});

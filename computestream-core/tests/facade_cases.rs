@@ -1,0 +1,104 @@
+//! The facade's case table (`testdata/bindings/cases.json`), which the Python, Node and wasm
+//! bindings run too: every runtime must give these exact answers.
+
+use computestream_core::facade;
+use serde_json::{Value, json};
+
+fn cases() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/bindings/cases.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap()
+}
+
+fn int<T: std::str::FromStr>(v: &Value) -> T {
+    facade::parse_int(s(v), "case").unwrap()
+}
+
+/// Compares a result with a case's `returns` or `error`.
+fn check(case: &Value, result: Result<Value, computestream_core::Error>) {
+    match (result, case.get("error")) {
+        (Ok(v), None) => assert_eq!(v, case["returns"], "{case}"),
+        (Err(e), Some(expected)) => {
+            assert!(e.to_string().contains(s(expected)), "{case}: {e}")
+        }
+        (Ok(v), Some(_)) => panic!("{case}: expected an error, got {v}"),
+        (Err(e), None) => panic!("{case}: {e}"),
+    }
+}
+
+#[test]
+fn the_case_table_holds_in_rust() {
+    let c = cases();
+    let mut n = 0;
+    for case in c["parse_amount"].as_array().unwrap() {
+        let d = case["decimals"].as_u64().unwrap() as u8;
+        check(
+            case,
+            facade::parse_amount(s(&case["text"]), d).map(|v| json!(v.to_string())),
+        );
+        n += 1;
+    }
+    for case in c["format_amount"].as_array().unwrap() {
+        let d = case["decimals"].as_u64().unwrap() as u8;
+        check(
+            case,
+            Ok(json!(facade::format_amount(int(&case["units"]), d))),
+        );
+        n += 1;
+    }
+    for case in c["rate"].as_array().unwrap() {
+        check(
+            case,
+            facade::rate(int(&case["units"]), s(&case["per"])).map(|v| json!(v.to_string())),
+        );
+        n += 1;
+    }
+    for case in c["stream_owed"].as_array().unwrap() {
+        let owed = facade::stream_owed(
+            int(&case["deposited"]),
+            int(&case["rate_per_second"]),
+            int(&case["active_seconds"]),
+        );
+        check(case, Ok(json!(owed.to_string())));
+        n += 1;
+    }
+    for case in c["seconds_to_deplete"].as_array().unwrap() {
+        let secs =
+            facade::seconds_to_deplete(int(&case["deposited"]), int(&case["rate_per_second"]));
+        check(case, Ok(json!(secs.map(|s| s.to_string()))));
+        n += 1;
+    }
+    for case in c["stream_snapshot"].as_array().unwrap() {
+        let snap = facade::stream_snapshot(&case["stream"].to_string(), int(&case["now"]));
+        check(
+            case,
+            snap.map(|s| serde_json::from_str(&s.to_json()).unwrap()),
+        );
+        n += 1;
+    }
+    for case in c["calls"].as_array().unwrap() {
+        let encoded = facade::encode_call(&case["call"].to_string(), None);
+        let round_trip = encoded.and_then(|bcs| {
+            let json = facade::decode_call(&bcs, None)?;
+            assert_eq!(facade::encode_call(&json, None)?, bcs, "{case}: re-encode");
+            Ok(serde_json::from_str::<Value>(&json).unwrap())
+        });
+        match case.get("error") {
+            Some(_) => check(case, round_trip),
+            None => assert_eq!(round_trip.unwrap(), case["call"], "{case}"),
+        }
+        n += 1;
+    }
+    for case in c["abort_name"].as_array().unwrap() {
+        let name = facade::abort_name(s(&case["module"]), int(&case["code"]));
+        check(case, Ok(json!(name)));
+        n += 1;
+    }
+    assert!(n >= 25, "only {n} cases");
+}
