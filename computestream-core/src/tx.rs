@@ -46,6 +46,11 @@ pub fn verify_signed_transaction(txn: &SignedTransaction) -> Result<()> {
     })
 }
 
+/// The sender's authenticator for a plain (unsponsored) transaction.
+pub fn sign_as_sender(sender: &Signer, raw: &RawTransaction) -> Result<AccountAuthenticator> {
+    ed25519_authenticator(sender, &raw.signing_message()?)
+}
+
 /// The sender's authenticator for a sponsored (fee-payer) transaction: the sender signs
 /// `RawTransactionWithData::MultiAgentWithFeePayer` over `fee_payer`, which may be `0x0`
 /// when the sender does not know the sponsor yet.

@@ -470,6 +470,16 @@ impl Stream {
             && now < self.window_end
             && self.owed_at(now) < self.deposited
     }
+
+    /// Whether a provider should keep serving this stream at `now`: open, not paused, its
+    /// window not over, and funds left (a stream whose job has not started yet counts: the
+    /// provider starts it). The gate and the scheduler's provider-side check use this.
+    pub fn is_paying(&self, now: u64) -> bool {
+        !self.is_closed
+            && !self.is_paused
+            && now < self.window_end
+            && self.owed_at(now) < self.deposited
+    }
 }
 
 #[cfg(test)]

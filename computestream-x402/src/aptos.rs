@@ -1,0 +1,325 @@
+//! What the `exact` and `stream` schemes share on Aptos and Movement: the payload envelope
+//! of the reference `@x402/aptos` (base64 of JSON `{transaction:[u8…], senderAuthenticator:[u8…]}`,
+//! where `transaction` is BCS(RawTransaction) ‖ BCS(Option<fee payer>)), the sender's
+//! signature checked locally over the real or the zero fee payer, and the rules every
+//! Aptos payment passes before its scheme looks at the entry function.
+
+use aptos_sdk::aptos_bcs;
+use aptos_sdk::transaction::{
+    AccountAuthenticator, EntryFunction, FeePayerRawTransaction, RawTransaction, SignedTransaction,
+    TransactionAuthenticator, TransactionPayload,
+};
+use computestream_core::aptos_sdk::crypto::sha3_256;
+use computestream_core::tx::{cosign_as_fee_payer, sign_as_sender, sign_as_sponsored_sender};
+use computestream_core::{AccountAddress, Signer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Network;
+use crate::reason::{Invalid, Reason};
+use crate::wire::{PaymentPayload, PaymentRequirements, decode_base64, encode_base64};
+
+/// Gas a sponsored payment may ask the fee payer for, at most.
+pub const MAX_SPONSORED_GAS_AMOUNT: u64 = 500_000;
+/// Gas unit price a sponsored payment may ask for, at most.
+pub const MAX_SPONSORED_GAS_UNIT_PRICE: u64 = 1_000;
+/// A payment must stay valid at least this long after verification.
+pub const MIN_EXPIRY_MARGIN_SECS: u64 = 5;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope {
+    transaction: Vec<u8>,
+    sender_authenticator: Vec<u8>,
+}
+
+/// A decoded Aptos payment: the raw transaction, its fee payer (sponsored) and the sender's
+/// authenticator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AptosPayment {
+    /// The transaction the sender signed.
+    pub raw: RawTransaction,
+    /// `Some` when sponsored.
+    pub fee_payer: Option<AccountAddress>,
+    /// The sender's signature.
+    pub sender_auth: AccountAuthenticator,
+}
+
+impl AptosPayment {
+    /// Signs `raw` as its sender: over `fee_payer` when sponsored, plainly otherwise.
+    pub fn sign(
+        signer: &Signer,
+        raw: RawTransaction,
+        fee_payer: Option<AccountAddress>,
+    ) -> computestream_core::Result<AptosPayment> {
+        let sender_auth = match fee_payer {
+            Some(fp) => sign_as_sponsored_sender(signer, &raw, fp)?,
+            None => sign_as_sender(signer, &raw)?,
+        };
+        Ok(AptosPayment {
+            raw,
+            fee_payer,
+            sender_auth,
+        })
+    }
+
+    /// The bytes of the envelope's `transaction`: BCS(RawTransaction) ‖ BCS(Option<fee payer>).
+    pub fn transaction_bytes(&self) -> Vec<u8> {
+        aptos_bcs::to_bytes(&(&self.raw, &self.fee_payer)).unwrap_or_default()
+    }
+
+    /// The scheme payload: `{"transaction": base64(JSON envelope)}`.
+    pub fn to_payload(&self) -> Map<String, Value> {
+        let envelope = Envelope {
+            transaction: self.transaction_bytes(),
+            sender_authenticator: aptos_bcs::to_bytes(&self.sender_auth).unwrap_or_default(),
+        };
+        let json = serde_json::to_vec(&envelope).unwrap_or_default();
+        let mut map = Map::new();
+        map.insert("transaction".into(), Value::String(encode_base64(&json)));
+        map
+    }
+
+    /// Decodes a scheme payload. Array values above 255, trailing bytes and unknown
+    /// authenticator layouts are errors.
+    pub fn from_payload(payload: &Map<String, Value>) -> Result<AptosPayment, Invalid> {
+        let bad = |m: String| Invalid::new(Reason::VerificationError, m);
+        let text = payload
+            .get("transaction")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("payload.transaction missing".into()))?;
+        let json = decode_base64(text).map_err(|e| bad(format!("payload.transaction: {e}")))?;
+        let envelope: Envelope = serde_json::from_slice(&json)
+            .map_err(|e| bad(format!("payload.transaction envelope: {e}")))?;
+        let (raw, fee_payer): (RawTransaction, Option<AccountAddress>) =
+            aptos_bcs::from_bytes(&envelope.transaction)
+                .map_err(|e| bad(format!("transaction BCS: {e}")))?;
+        let sender_auth: AccountAuthenticator =
+            aptos_bcs::from_bytes(&envelope.sender_authenticator)
+                .map_err(|e| bad(format!("senderAuthenticator BCS: {e}")))?;
+        Ok(AptosPayment {
+            raw,
+            fee_payer,
+            sender_auth,
+        })
+    }
+
+    /// A digest of what was signed and by whom, the key of the replay lock.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut bytes = self.transaction_bytes();
+        bytes.extend(aptos_bcs::to_bytes(&self.sender_auth).unwrap_or_default());
+        sha3_256(&bytes)
+    }
+
+    /// The sender.
+    pub fn sender(&self) -> AccountAddress {
+        self.raw.sender
+    }
+
+    /// The entry function, if the payload is one.
+    pub fn entry_function(&self) -> Option<&EntryFunction> {
+        match &self.raw.payload {
+            TransactionPayload::EntryFunction(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Checks the sender's authenticator: an Ed25519 key that derives the sender, and a
+    /// signature over the plain message or, when sponsored, over the real or the zero fee
+    /// payer (the chain accepts both).
+    pub fn check_sender_signature(&self) -> Result<(), Invalid> {
+        let AccountAuthenticator::Ed25519 { .. } = &self.sender_auth else {
+            return Err(Invalid::new(
+                Reason::UnsupportedAuthenticator,
+                "only Ed25519 senders are supported",
+            ));
+        };
+        let derived = self
+            .sender_auth
+            .derived_address()
+            .map_err(|e| Invalid::new(Reason::SenderAuthenticatorMismatch, e.to_string()))?;
+        if derived != self.raw.sender {
+            return Err(Invalid::new(
+                Reason::SenderAuthenticatorMismatch,
+                "the public key does not derive the sender",
+            ));
+        }
+        let bad_sig = |_| Invalid::new(Reason::InvalidSignature, "signature does not verify");
+        match self.fee_payer {
+            None => {
+                let message = self.raw.signing_message().map_err(bad_sig)?;
+                self.sender_auth.verify(&message).map_err(bad_sig)
+            }
+            Some(fee_payer) => {
+                let over =
+                    |fp| FeePayerRawTransaction::new_simple(self.raw.clone(), fp).signing_message();
+                let real = over(fee_payer).map_err(bad_sig)?;
+                if self.sender_auth.verify(&real).is_ok() {
+                    return Ok(());
+                }
+                let zero = over(AccountAddress::ZERO).map_err(bad_sig)?;
+                self.sender_auth.verify(&zero).map_err(bad_sig)
+            }
+        }
+    }
+
+    /// The transaction to submit: co-signed by `fee_payer` when sponsored.
+    pub fn signed_transaction(
+        &self,
+        fee_payer: Option<&Signer>,
+    ) -> computestream_core::Result<SignedTransaction> {
+        match (self.fee_payer, fee_payer) {
+            (Some(_), Some(signer)) => {
+                cosign_as_fee_payer(&self.raw, self.sender_auth.clone(), signer)
+            }
+            (None, _) => {
+                let AccountAuthenticator::Ed25519 {
+                    public_key,
+                    signature,
+                } = self.sender_auth.clone()
+                else {
+                    return Err(computestream_core::Error::InvalidArgument(
+                        "only Ed25519 senders are supported".into(),
+                    ));
+                };
+                Ok(SignedTransaction::new(
+                    self.raw.clone(),
+                    TransactionAuthenticator::Ed25519 {
+                        public_key,
+                        signature,
+                    },
+                ))
+            }
+            (Some(fp), None) => Err(computestream_core::Error::InvalidArgument(format!(
+                "sponsored by {fp}, but no fee payer key is configured"
+            ))),
+        }
+    }
+}
+
+/// Who verifies: the fee payers this facilitator manages, and the clock.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyPolicy {
+    /// Addresses whose gas this facilitator pays.
+    pub fee_payers: Vec<AccountAddress>,
+}
+
+/// The rules every Aptos payment passes, in the reference facilitator's order, up to the
+/// entry function: version, scheme, network, fee payer, payload, chain id, sender key and
+/// signature, gas caps, expiry.
+pub(crate) fn verify_envelope(
+    scheme: &str,
+    payload: &PaymentPayload,
+    requirements: &PaymentRequirements,
+    policy: &VerifyPolicy,
+    now_secs: u64,
+) -> Result<(AptosPayment, Network), Invalid> {
+    if payload.x402_version != 2 {
+        return Err(Invalid::new(
+            Reason::UnsupportedVersion,
+            format!("x402Version {}", payload.x402_version),
+        ));
+    }
+    if payload.accepted.scheme != scheme || requirements.scheme != scheme {
+        return Err(Invalid::new(
+            Reason::UnsupportedScheme,
+            format!("scheme {}", payload.accepted.scheme),
+        ));
+    }
+    if payload.accepted.network != requirements.network {
+        return Err(Invalid::new(
+            Reason::NetworkMismatch,
+            format!(
+                "{} is not {}",
+                payload.accepted.network, requirements.network
+            ),
+        ));
+    }
+    let network = Network::from_caip2(&requirements.network).ok_or_else(|| {
+        Invalid::new(
+            Reason::NetworkMismatch,
+            format!("unsupported network {}", requirements.network),
+        )
+    })?;
+    let sponsor = match requirements.extra_str("feePayer") {
+        Some(text) => {
+            let fp = AccountAddress::from_hex(text).map_err(|_| {
+                Invalid::new(Reason::FeePayerNotManaged, format!("feePayer {text:?}"))
+            })?;
+            if !policy.fee_payers.contains(&fp) {
+                return Err(Invalid::new(Reason::FeePayerNotManaged, text.to_string()));
+            }
+            Some(fp)
+        }
+        None => None,
+    };
+    let payment = AptosPayment::from_payload(&payload.payload)?;
+    if payment.fee_payer != sponsor {
+        return Err(Invalid::new(
+            Reason::FeePayerMismatch,
+            format!(
+                "transaction fee payer {:?}, requirements {:?}",
+                payment.fee_payer, sponsor
+            ),
+        ));
+    }
+    if sponsor.is_some() && policy.fee_payers.contains(&payment.sender()) {
+        return Err(Invalid::new(
+            Reason::FeePayerTransferringFunds,
+            "the sender is one of the facilitator's fee payers",
+        ));
+    }
+    if payment.raw.chain_id.id() != network.chain_id() {
+        return Err(Invalid::new(
+            Reason::ChainIdMismatch,
+            format!(
+                "chain id {} on {}",
+                payment.raw.chain_id.id(),
+                network.caip2()
+            ),
+        ));
+    }
+    payment.check_sender_signature()?;
+    if sponsor.is_some() {
+        if payment.raw.max_gas_amount > MAX_SPONSORED_GAS_AMOUNT {
+            return Err(Invalid::new(
+                Reason::GasTooHigh,
+                format!("max_gas_amount {}", payment.raw.max_gas_amount),
+            ));
+        }
+        if payment.raw.gas_unit_price > MAX_SPONSORED_GAS_UNIT_PRICE {
+            return Err(Invalid::new(
+                Reason::GasUnitPriceTooHigh,
+                format!("gas_unit_price {}", payment.raw.gas_unit_price),
+            ));
+        }
+    }
+    if payment.raw.expiration_timestamp_secs < now_secs.saturating_add(MIN_EXPIRY_MARGIN_SECS) {
+        return Err(Invalid::new(
+            Reason::TransactionExpired,
+            format!(
+                "expires at {}, now {now_secs}",
+                payment.raw.expiration_timestamp_secs
+            ),
+        ));
+    }
+    if payment.entry_function().is_none() {
+        return Err(Invalid::new(
+            Reason::MissingEntryFunction,
+            "the payload is not an entry function",
+        ));
+    }
+    Ok((payment, network))
+}
+
+/// Parses an address the requirements name (short or long form).
+pub(crate) fn requirement_address(text: &str, what: &str) -> Result<AccountAddress, Invalid> {
+    AccountAddress::from_hex(text)
+        .map_err(|_| Invalid::new(Reason::VerificationError, format!("{what} {text:?}")))
+}
+
+/// Parses a base-unit amount the requirements name.
+pub(crate) fn requirement_amount(text: &str) -> Result<u64, Invalid> {
+    text.parse()
+        .map_err(|_| Invalid::new(Reason::VerificationError, format!("amount {text:?}")))
+}

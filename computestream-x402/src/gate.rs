@@ -1,0 +1,430 @@
+//! The server side, framework-neutral: a [`Gate`] turns request headers into a decision
+//! (answer 402/400 now, or run the handler) and, after the handler, settles and produces the
+//! receipt header. Adapters for a web framework only move headers in and out (see the tower
+//! layer in `http`).
+//!
+//! Order: `exact` settles after the handler succeeded (x402's verify → handler → settle);
+//! `stream` settles before the handler, because the handler needs the opened job. Later
+//! requests of a stream present [`JOB_HEADER`] and are admitted while the stream is open, pays
+//! this provider and is not depleted (the view is cached for at most a second).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use computestream_core::contract::{LOCAL_CONTRACT_ADDRESS, View};
+use computestream_core::{AccountAddress, JobId, Ledger, Stream};
+use serde_json::json;
+
+use crate::aptos::AptosPayment;
+use crate::facilitator::{Begin, Facilitator, JOB_ID_EXTRA, ReplayGuard};
+use crate::wire::{
+    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentHeader, PaymentPayload,
+    PaymentRequired, PaymentRequiredV1, PaymentRequirements, PaymentRequirementsV1, ResourceInfo,
+    SettleResponse, X_PAYMENT, X_PAYMENT_RESPONSE,
+};
+
+/// The header later requests of a `stream` rental carry: `0x<payer>/<job id>`, the value of
+/// `PAYMENT-RESPONSE.extra.jobId`.
+pub const JOB_HEADER: &str = "COMPUTESTREAM-JOB";
+
+/// Headers a browser must be allowed to read.
+pub const EXPOSE_HEADERS: &str = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE";
+
+/// A response the gate gives instead of running the handler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateResponse {
+    /// 402 or 400.
+    pub status: u16,
+    /// Headers to set.
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: serde_json::Value,
+}
+
+/// A payment that passed verification; give it back to [`Gate::finish`].
+#[derive(Debug)]
+pub struct Admitted {
+    version: u64,
+    payload: Option<PaymentPayload>,
+    requirements: Option<PaymentRequirements>,
+    digest: Option<[u8; 32]>,
+    expires: u64,
+    receipt: Option<SettleResponse>,
+    /// The stream's job (a `stream` payment just settled, or a [`JOB_HEADER`] request).
+    pub job: Option<JobId>,
+}
+
+/// What to do with a request.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // moved once per request
+pub enum Decision {
+    /// Answer with this; do not run the handler.
+    Respond(GateResponse),
+    /// Run the handler, then call [`Gate::finish`].
+    Proceed(Admitted),
+}
+
+/// Reads a stream's record, cached for up to a second per job.
+struct StreamView {
+    ledger: Arc<dyn Ledger + Send + Sync>,
+    contract: AccountAddress,
+    cache: Mutex<HashMap<JobId, (Instant, Stream)>>,
+}
+
+/// The x402 server gate for one resource.
+pub struct Gate {
+    facilitator: Arc<dyn Facilitator>,
+    resource: ResourceInfo,
+    accepts: Vec<PaymentRequirements>,
+    replay: ReplayGuard,
+    streams: Option<StreamView>,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate")
+            .field("resource", &self.resource)
+            .field("accepts", &self.accepts)
+            .finish_non_exhaustive()
+    }
+}
+
+fn respond(status: u16, headers: Vec<(String, String)>, body: serde_json::Value) -> Decision {
+    Decision::Respond(GateResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Gate {
+    /// A gate for `resource`, accepting any of `accepts`, verifying and settling through
+    /// `facilitator`.
+    pub fn new(
+        facilitator: Arc<dyn Facilitator>,
+        resource: ResourceInfo,
+        accepts: Vec<PaymentRequirements>,
+    ) -> Self {
+        Gate {
+            facilitator,
+            resource,
+            accepts,
+            replay: ReplayGuard::default(),
+            streams: None,
+        }
+    }
+
+    /// Admits [`JOB_HEADER`] requests by reading streams from `ledger` (contracts at
+    /// `contract`, default the embedded ledger's).
+    pub fn with_stream_admission(
+        mut self,
+        ledger: Arc<dyn Ledger + Send + Sync>,
+        contract: Option<AccountAddress>,
+    ) -> Self {
+        self.streams = Some(StreamView {
+            ledger,
+            contract: contract.unwrap_or(LOCAL_CONTRACT_ADDRESS),
+            cache: Mutex::new(HashMap::new()),
+        });
+        self
+    }
+
+    /// The requirements it accepts.
+    pub fn accepts(&self) -> &[PaymentRequirements] {
+        &self.accepts
+    }
+
+    /// The 402 challenge: `PAYMENT-REQUIRED` (v2) plus the v1 JSON body, so clients of
+    /// either version can pay.
+    pub fn payment_required(&self, error: &str) -> GateResponse {
+        let v2 = PaymentRequired {
+            x402_version: 2,
+            error: Some(error.into()),
+            resource: self.resource.clone(),
+            accepts: self.accepts.clone(),
+            extensions: None,
+        };
+        let v1 = PaymentRequiredV1 {
+            x402_version: 1,
+            error: error.into(),
+            accepts: self
+                .accepts
+                .iter()
+                .map(|r| PaymentRequirementsV1::from_v2(r, &self.resource))
+                .collect(),
+        };
+        GateResponse {
+            status: 402,
+            headers: vec![
+                (PAYMENT_REQUIRED.into(), wire::encode_header(&v2)),
+                ("Cache-Control".into(), "no-store".into()),
+                (
+                    "Access-Control-Expose-Headers".into(),
+                    EXPOSE_HEADERS.into(),
+                ),
+            ],
+            body: serde_json::to_value(v1).unwrap_or_default(),
+        }
+    }
+
+    fn fail(&self, error: &str) -> Decision {
+        Decision::Respond(self.payment_required(error))
+    }
+
+    /// Decides what to do with a request, given a header lookup (case-insensitive names).
+    pub async fn begin(&self, header: impl Fn(&str) -> Option<String>) -> Decision {
+        if let Some(job) = header(JOB_HEADER) {
+            return self.admit_job(&job).await;
+        }
+        let (raw, version) = match (header(PAYMENT_SIGNATURE), header(X_PAYMENT)) {
+            (Some(h), _) => (h, 2),
+            (None, Some(h)) => (h, 1),
+            (None, None) => return self.fail("payment required"),
+        };
+        let decoded = match PaymentHeader::decode(&raw) {
+            Ok(d) => d,
+            Err(e) => return respond(400, vec![], json!({"error": e.to_string()})),
+        };
+        let versions_agree = matches!(
+            (&decoded, version),
+            (PaymentHeader::V2(_), 2) | (PaymentHeader::V1(_), 1)
+        );
+        if !versions_agree {
+            return respond(
+                400,
+                vec![],
+                json!({"error": "x402Version does not match the header it came in"}),
+            );
+        }
+        let Some(payload) = decoded.into_v2(&self.accepts, &self.resource) else {
+            return self.fail("no matching payment requirements");
+        };
+        let Some(requirements) = self
+            .accepts
+            .iter()
+            .find(|r| r.is_matched_by(&payload.accepted))
+            .cloned()
+        else {
+            return self.fail("no matching payment requirements");
+        };
+        if let Err(e) = payload.payment_identifier() {
+            return respond(400, vec![], json!({"error": e}));
+        }
+        let Ok(payment) = AptosPayment::from_payload(&payload.payload) else {
+            return self.fail(&crate::Reason::VerificationError.code(&requirements.scheme));
+        };
+        let (digest, expires) = (payment.digest(), payment.raw.expiration_timestamp_secs);
+        match self.replay.begin(digest, expires, now_secs()) {
+            Begin::Locked => {}
+            // The same payment again: idempotent only for a client that named it.
+            Begin::Settled(receipt) if payload.payment_identifier().ok().flatten().is_some() => {
+                let job = job_of(&receipt);
+                return Decision::Proceed(Admitted {
+                    version,
+                    payload: None,
+                    requirements: None,
+                    digest: None,
+                    expires,
+                    receipt: Some(receipt),
+                    job,
+                });
+            }
+            _ => return self.fail(&crate::Reason::Replayed.code(&requirements.scheme)),
+        }
+        let verdict = self.facilitator.verify(&payload, &requirements).await;
+        let unlock = |error: &str| {
+            self.replay.finish(
+                digest,
+                expires,
+                &SettleResponse::failure(&requirements.network, error, None),
+            );
+            self.fail(error)
+        };
+        match verdict {
+            Ok(v) if v.is_valid => {}
+            Ok(v) => return unlock(v.invalid_reason.as_deref().unwrap_or("invalid payment")),
+            Err(e) => {
+                self.replay.finish(
+                    digest,
+                    expires,
+                    &SettleResponse::failure(&requirements.network, "", None),
+                );
+                return respond(502, vec![], json!({"error": e.to_string()}));
+            }
+        }
+        let mut admitted = Admitted {
+            version,
+            payload: Some(payload),
+            requirements: Some(requirements),
+            digest: Some(digest),
+            expires,
+            receipt: None,
+            job: None,
+        };
+        if admitted.requirements.as_ref().map(|r| r.scheme.as_str()) == Some("stream") {
+            match self.settle(&mut admitted).await {
+                Ok(()) => {}
+                Err(response) => return Decision::Respond(response),
+            }
+        }
+        Decision::Proceed(admitted)
+    }
+
+    async fn settle(&self, admitted: &mut Admitted) -> Result<(), GateResponse> {
+        let (Some(payload), Some(requirements), Some(digest)) = (
+            admitted.payload.as_ref(),
+            admitted.requirements.as_ref(),
+            admitted.digest,
+        ) else {
+            return Ok(());
+        };
+        let receipt = match self.facilitator.settle(payload, requirements).await {
+            Ok(r) => r,
+            Err(e) => SettleResponse::failure(&requirements.network, e.to_string(), None),
+        };
+        self.replay.finish(digest, admitted.expires, &receipt);
+        if !receipt.success {
+            let mut response = self.payment_required(
+                receipt
+                    .error_reason
+                    .as_deref()
+                    .unwrap_or("settlement failed"),
+            );
+            response.headers.push((
+                receipt_header(admitted.version).into(),
+                wire::encode_header(&receipt),
+            ));
+            return Err(response);
+        }
+        admitted.job = job_of(&receipt);
+        admitted.receipt = Some(receipt);
+        Ok(())
+    }
+
+    /// After the handler: settles an `exact` payment if the handler succeeded (a failed
+    /// handler releases the payment unsettled) and returns the receipt header to add, or the
+    /// 402 to send instead when settlement fails.
+    pub async fn finish(
+        &self,
+        mut admitted: Admitted,
+        handler_succeeded: bool,
+    ) -> Result<Vec<(String, String)>, GateResponse> {
+        if admitted.receipt.is_none() {
+            if !handler_succeeded {
+                if let (Some(digest), Some(r)) = (admitted.digest, &admitted.requirements) {
+                    let released = SettleResponse::failure(&r.network, "handler failed", None);
+                    self.replay.finish(digest, admitted.expires, &released);
+                }
+                return Ok(vec![]);
+            }
+            self.settle(&mut admitted).await?;
+        }
+        Ok(admitted
+            .receipt
+            .map(|r| {
+                vec![
+                    (
+                        receipt_header(admitted.version).into(),
+                        wire::encode_header(&r),
+                    ),
+                    (
+                        "Access-Control-Expose-Headers".into(),
+                        EXPOSE_HEADERS.into(),
+                    ),
+                ]
+            })
+            .unwrap_or_default())
+    }
+
+    async fn admit_job(&self, text: &str) -> Decision {
+        let Ok(job) = text.trim().parse::<JobId>() else {
+            return respond(
+                400,
+                vec![],
+                json!({"error": format!("{JOB_HEADER}: {text:?}")}),
+            );
+        };
+        let Some(view) = &self.streams else {
+            return self.fail("this resource does not admit streams");
+        };
+        let stream = match view.get(job).await {
+            Ok(s) => s,
+            Err(e) => return self.fail(&format!("stream_not_found: {e}")),
+        };
+        let ours = self.accepts.iter().any(|r| {
+            r.scheme == "stream"
+                && AccountAddress::from_hex(&r.pay_to).is_ok_and(|p| p == stream.payee)
+        });
+        let now = match view.ledger.now_micros().await {
+            Ok(us) => us / 1_000_000,
+            Err(e) => return respond(502, vec![], json!({"error": e.to_string()})),
+        };
+        if !ours {
+            return self.fail("stream_pays_another_provider");
+        }
+        if !stream.is_paying(now) {
+            return self.fail("stream_not_paying");
+        }
+        Decision::Proceed(Admitted {
+            version: 2,
+            payload: None,
+            requirements: None,
+            digest: None,
+            expires: 0,
+            receipt: None,
+            job: Some(job),
+        })
+    }
+}
+
+impl StreamView {
+    async fn get(&self, job: JobId) -> computestream_core::Result<Stream> {
+        if let Some((at, s)) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&job)
+            && at.elapsed() < Duration::from_secs(1)
+        {
+            return Ok(s.clone());
+        }
+        let client = computestream_core::ContractClient::new(self.ledger.clone(), self.contract);
+        let stream: Stream = client
+            .view(&View::GetStream {
+                payer: job.buyer,
+                job_id: job.id,
+            })
+            .await?;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(job, (Instant::now(), stream.clone()));
+        Ok(stream)
+    }
+}
+
+fn receipt_header(version: u64) -> &'static str {
+    if version == 1 {
+        X_PAYMENT_RESPONSE
+    } else {
+        PAYMENT_RESPONSE
+    }
+}
+
+fn job_of(receipt: &SettleResponse) -> Option<JobId> {
+    receipt
+        .extra
+        .as_ref()?
+        .get(JOB_ID_EXTRA)?
+        .as_str()?
+        .parse()
+        .ok()
+}

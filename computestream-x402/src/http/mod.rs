@@ -1,0 +1,1 @@
+//! HTTP: the paying client, the facilitator client and server, the tower layer.
