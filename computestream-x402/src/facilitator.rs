@@ -68,7 +68,8 @@ pub struct FacilitatorRequest {
 }
 
 /// Verifies and settles payments.
-#[async_trait]
+#[cfg_attr(not(target_arch = "wasm32"), async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait(?Send))]
 pub trait Facilitator: Send + Sync {
     /// Checks a payment without moving funds.
     async fn verify(
@@ -347,7 +348,8 @@ impl<L: Ledger + Send + Sync> LocalFacilitator<L> {
     }
 }
 
-#[async_trait]
+#[cfg_attr(not(target_arch = "wasm32"), async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait(?Send))]
 impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
     async fn verify(
         &self,

@@ -1,0 +1,151 @@
+//! The facilitator API over HTTP: `POST /verify`, `POST /settle`, `GET /supported`.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::facilitator::{Facilitator, FacilitatorError, FacilitatorRequest, SupportedResponse};
+use crate::wire::{PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse};
+
+/// A remote facilitator.
+#[derive(Clone, Debug)]
+pub struct HttpFacilitator {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl HttpFacilitator {
+    /// The facilitator at `base` (e.g. `http://127.0.0.1:4021`).
+    pub fn new(base: impl Into<String>) -> Self {
+        HttpFacilitator {
+            base: base.into().trim_end_matches('/').to_string(),
+            http: super::http_client(),
+        }
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        payload: &PaymentPayload,
+        requirements: &PaymentRequirements,
+    ) -> Result<T, FacilitatorError> {
+        let body = FacilitatorRequest {
+            x402_version: payload.x402_version,
+            payment_payload: payload.clone(),
+            payment_requirements: requirements.clone(),
+        };
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| FacilitatorError(e.to_string()))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| FacilitatorError(e.to_string()))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            FacilitatorError(format!(
+                "{path}: HTTP {status}: {e}: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ))
+        })
+    }
+}
+
+#[async_trait]
+impl Facilitator for HttpFacilitator {
+    async fn verify(
+        &self,
+        payload: &PaymentPayload,
+        requirements: &PaymentRequirements,
+    ) -> Result<VerifyResponse, FacilitatorError> {
+        self.post("/verify", payload, requirements).await
+    }
+
+    async fn settle(
+        &self,
+        payload: &PaymentPayload,
+        requirements: &PaymentRequirements,
+    ) -> Result<SettleResponse, FacilitatorError> {
+        self.post("/settle", payload, requirements).await
+    }
+
+    async fn supported(&self) -> Result<SupportedResponse, FacilitatorError> {
+        let response = self
+            .http
+            .get(format!("{}/supported", self.base))
+            .send()
+            .await
+            .map_err(|e| FacilitatorError(e.to_string()))?;
+        response
+            .json()
+            .await
+            .map_err(|e| FacilitatorError(e.to_string()))
+    }
+}
+
+fn bad_request(e: JsonRejection) -> Response {
+    // 400 for malformed JSON, 413 above the body limit, 415 without a JSON content type.
+    (e.status(), Json(json!({"error": e.body_text()}))).into_response()
+}
+
+fn unavailable(e: FacilitatorError) -> Response {
+    (StatusCode::BAD_GATEWAY, Json(json!({"error": e.0}))).into_response()
+}
+
+async fn verify(
+    State(f): State<Arc<dyn Facilitator>>,
+    body: Result<Json<FacilitatorRequest>, JsonRejection>,
+) -> Response {
+    let Json(r) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_request(e),
+    };
+    match f.verify(&r.payment_payload, &r.payment_requirements).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+async fn settle(
+    State(f): State<Arc<dyn Facilitator>>,
+    body: Result<Json<FacilitatorRequest>, JsonRejection>,
+) -> Response {
+    let Json(r) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_request(e),
+    };
+    match f.settle(&r.payment_payload, &r.payment_requirements).await {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+async fn supported(State(f): State<Arc<dyn Facilitator>>) -> Response {
+    match f.supported().await {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// Serves a facilitator: `POST /verify`, `POST /settle`, `GET /supported`. Request bodies are
+/// capped at 64 KiB; malformed JSON is a 400 with `{"error": …}`.
+pub fn facilitator_router(facilitator: Arc<dyn Facilitator>) -> Router {
+    Router::new()
+        .route("/verify", post(verify))
+        .route("/settle", post(settle))
+        .route("/supported", get(supported))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .with_state(facilitator)
+}

@@ -1,0 +1,251 @@
+//! Over real HTTP on loopback: an axum resource behind `X402Layer`, a facilitator served by
+//! `facilitator_router` and reached through `HttpFacilitator`, and `PayingClient` answering
+//! the 402 by itself, for `exact` and `stream`; spending-policy refusals; facilitator errors.
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
+use computestream_core::{AssetId, ContractClient, JobId, LocalLedger, Rate, Signer};
+use computestream_x402::gate::Gate;
+use computestream_x402::http::{
+    ClientError, HttpFacilitator, PayingClient, SpendingPolicy, X402Layer, facilitator_router,
+};
+use computestream_x402::schemes::{StreamTerms, exact_requirements};
+use computestream_x402::wire::ResourceInfo;
+use computestream_x402::{Facilitator, LocalFacilitator, Network};
+use serde_json::{Value, json};
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+struct World {
+    ledger: Arc<LocalLedger>,
+    url: String,
+    facilitator_url: String,
+    buyer: Arc<Signer>,
+    provider: Signer,
+    usdc: AssetId,
+}
+
+async fn world(scheme: &str) -> World {
+    let (ledger, _clock) = LocalLedger::with_manual_clock(1_700_000_000);
+    let ledger = Arc::new(ledger);
+    let usdc = ledger.create_asset("USDC", 6).unwrap();
+    let buyer = Arc::new(Signer::from_seed("http:buyer"));
+    let provider = Signer::from_seed("http:provider");
+    ledger.mint(buyer.address(), usdc, 10_000_000).unwrap();
+    ledger
+        .mint(provider.address(), AssetId::NATIVE, 1_000_000_000)
+        .unwrap();
+    ContractClient::new(ledger.clone(), LOCAL_CONTRACT_ADDRESS)
+        .register_provider(&provider, "H100".into(), 80, 2_000_000_000_000, 100_000_000)
+        .await
+        .unwrap();
+    let local = LocalFacilitator::new(
+        ledger.clone(),
+        Network::Localnet,
+        LOCAL_CONTRACT_ADDRESS,
+        vec![Signer::from_seed("http:fee-payer")],
+    );
+    let fee_payer = local.fee_payer();
+    let facilitator_url = serve(facilitator_router(Arc::new(local))).await;
+    let remote: Arc<dyn Facilitator> = Arc::new(HttpFacilitator::new(&facilitator_url));
+    let requirements = if scheme == "exact" {
+        exact_requirements(
+            Network::Localnet,
+            usdc,
+            provider.address(),
+            1_000,
+            60,
+            fee_payer,
+        )
+    } else {
+        StreamTerms {
+            network: Network::Localnet,
+            contract: LOCAL_CONTRACT_ADDRESS,
+            provider: provider.address(),
+            asset: usdc,
+            rate: Rate::from_nanos_per_second(2_000_000_000_000),
+            max_duration_seconds: 600,
+            fee_payer,
+        }
+        .requirements(60)
+        .unwrap()
+    };
+    let gate = Gate::new(
+        remote,
+        ResourceInfo {
+            url: "/gpu".into(),
+            description: None,
+            mime_type: None,
+        },
+        vec![requirements],
+    )
+    .with_stream_admission(ledger.clone(), None);
+    let app = Router::new()
+        .route(
+            "/gpu",
+            get(|Extension(job): Extension<Option<JobId>>| async move {
+                Json(json!({"ok": true, "job": job.map(|j| j.to_string())}))
+            }),
+        )
+        .layer(X402Layer::new(Arc::new(gate)));
+    let url = serve(app).await;
+    World {
+        ledger,
+        url,
+        facilitator_url,
+        buyer,
+        provider,
+        usdc,
+    }
+}
+
+#[tokio::test]
+async fn exact_over_http_pays_once_and_returns_the_resource() {
+    let w = world("exact").await;
+    let plain = reqwest::get(format!("{}/gpu", w.url)).await.unwrap();
+    assert_eq!(plain.status().as_u16(), 402);
+    assert!(plain.headers().contains_key("payment-required"));
+
+    let client = PayingClient::new(
+        w.buyer.clone(),
+        w.ledger.clone(),
+        SpendingPolicy::new(5_000, 10_000),
+    );
+    let paid = client.get(&format!("{}/gpu", w.url)).await.unwrap();
+    assert_eq!(paid.response.status().as_u16(), 200);
+    let receipt = paid.receipt.clone().expect("receipt");
+    assert!(receipt.success);
+    let body: Value = paid.response.json().await.unwrap();
+    assert_eq!(body["ok"], true);
+    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
+    assert_eq!(client.spent_last_hour(), 1_000);
+
+    // A second request pays again (a new sequence number), under the hourly budget.
+    client.get(&format!("{}/gpu", w.url)).await.unwrap();
+    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 2_000);
+}
+
+#[tokio::test]
+async fn the_spending_policy_refuses_before_signing() {
+    let w = world("exact").await;
+    let cheap = PayingClient::new(
+        w.buyer.clone(),
+        w.ledger.clone(),
+        SpendingPolicy::new(999, 10_000),
+    );
+    let err = cheap.get(&format!("{}/gpu", w.url)).await.unwrap_err();
+    assert!(
+        matches!(err, ClientError::NotAllowed(ref m) if m.contains("per-payment cap")),
+        "{err}"
+    );
+
+    let budget = PayingClient::new(
+        w.buyer.clone(),
+        w.ledger.clone(),
+        SpendingPolicy::new(1_000, 1_500),
+    );
+    budget.get(&format!("{}/gpu", w.url)).await.unwrap();
+    let err = budget.get(&format!("{}/gpu", w.url)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::OverBudget {
+                spent: 1_000,
+                amount: 1_000,
+                cap: 1_500
+            }
+        ),
+        "{err}"
+    );
+
+    let mut wrong_net = SpendingPolicy::new(5_000, 10_000);
+    wrong_net.networks = vec!["movement:126".into()];
+    let picky = PayingClient::new(w.buyer.clone(), w.ledger.clone(), wrong_net);
+    assert!(matches!(
+        picky.get(&format!("{}/gpu", w.url)).await,
+        Err(ClientError::NotAllowed(_))
+    ));
+    assert_eq!(
+        w.ledger.balance(w.provider.address(), w.usdc),
+        1_000,
+        "only the allowed payment moved"
+    );
+}
+
+#[tokio::test]
+async fn stream_over_http_opens_a_job_that_later_requests_use() {
+    let w = world("stream").await;
+    let client = PayingClient::new(
+        w.buyer.clone(),
+        w.ledger.clone(),
+        SpendingPolicy::new(2_000_000, 2_000_000),
+    )
+    .with_docker_image("pytorch/pytorch:2.4");
+    let paid = client.get(&format!("{}/gpu", w.url)).await.unwrap();
+    let receipt = paid.receipt.clone().unwrap();
+    let job = receipt.extra.as_ref().unwrap()["jobId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body: Value = paid.response.json().await.unwrap();
+    assert_eq!(body["job"], json!(job));
+    assert_eq!(
+        w.ledger.balance(w.buyer.address(), w.usdc),
+        10_000_000 - 1_200_000
+    );
+
+    let again = reqwest::Client::new()
+        .get(format!("{}/gpu", w.url))
+        .header("COMPUTESTREAM-JOB", &job)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status().as_u16(),
+        200,
+        "an open, funded stream is admitted"
+    );
+}
+
+#[tokio::test]
+async fn the_facilitator_server_answers_bad_input_with_400() {
+    let w = world("exact").await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/verify", w.facilitator_url))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"].is_string());
+    let big = "x".repeat(100 * 1024);
+    let r = http
+        .post(format!("{}/settle", w.facilitator_url))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let supported: Value = http
+        .get(format!("{}/supported", w.facilitator_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(supported["kinds"].as_array().unwrap().len(), 2);
+    assert_eq!(supported["kinds"][0]["network"], "aptos:4");
+}
