@@ -6,18 +6,27 @@
 
 use aptos_sdk::aptos_bcs;
 use aptos_sdk::transaction::{
-    AccountAuthenticator, EntryFunction, FeePayerRawTransaction, RawTransaction, SignedTransaction,
+    AccountAuthenticator, EntryFunction, RawTransaction, SignedTransaction,
     TransactionAuthenticator, TransactionPayload,
 };
 use computestream_core::aptos_sdk::crypto::sha3_256;
 use computestream_core::tx::{cosign_as_fee_payer, sign_as_sender, sign_as_sponsored_sender};
 use computestream_core::{AccountAddress, Signer};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Network;
 use crate::reason::{Invalid, Reason};
 use crate::wire::{PaymentPayload, PaymentRequirements, decode_base64, encode_base64};
+
+fn raw_transaction_salt() -> [u8; 32] {
+    sha3_256(b"APTOS::RawTransaction")
+}
+
+fn with_data_salt() -> [u8; 32] {
+    sha3_256(b"APTOS::RawTransactionWithData")
+}
 
 /// Gas a sponsored payment may ask the fee payer for, at most.
 pub const MAX_SPONSORED_GAS_AMOUNT: u64 = 500_000;
@@ -124,43 +133,45 @@ impl AptosPayment {
         }
     }
 
-    /// Checks the sender's authenticator: an Ed25519 key that derives the sender, and a
-    /// signature over the plain message or, when sponsored, over the real or the zero fee
-    /// payer (the chain accepts both).
+    /// Checks the sender's authenticator: an Ed25519 key that derives the sender
+    /// (`sha3_256(public key ‖ 0x00)`), and a signature over the plain message or, when
+    /// sponsored, over the real or the zero fee payer (the chain accepts both). The messages
+    /// are built from the BCS the sender signed, and the key is decompressed once.
     pub fn check_sender_signature(&self) -> Result<(), Invalid> {
-        let AccountAuthenticator::Ed25519 { .. } = &self.sender_auth else {
+        let AccountAuthenticator::Ed25519 {
+            public_key,
+            signature,
+        } = &self.sender_auth
+        else {
             return Err(Invalid::new(
                 Reason::UnsupportedAuthenticator,
                 "only Ed25519 senders are supported",
             ));
         };
-        let derived = self
-            .sender_auth
-            .derived_address()
-            .map_err(|e| Invalid::new(Reason::SenderAuthenticatorMismatch, e.to_string()))?;
-        if derived != self.raw.sender {
+        let mut key_and_scheme = [0u8; 33];
+        key_and_scheme[..32].copy_from_slice(&public_key.0);
+        if AccountAddress::new(sha3_256(&key_and_scheme)) != self.raw.sender {
             return Err(Invalid::new(
                 Reason::SenderAuthenticatorMismatch,
                 "the public key does not derive the sender",
             ));
         }
-        let bad_sig = |_| Invalid::new(Reason::InvalidSignature, "signature does not verify");
-        match self.fee_payer {
-            None => {
-                let message = self.raw.signing_message().map_err(bad_sig)?;
-                self.sender_auth.verify(&message).map_err(bad_sig)
-            }
+        let bad_sig = || Invalid::new(Reason::InvalidSignature, "signature does not verify");
+        let key = VerifyingKey::from_bytes(&public_key.0).map_err(|_| bad_sig())?;
+        let signature = Signature::from_bytes(&signature.0);
+        let raw = aptos_bcs::to_bytes(&self.raw).map_err(|_| bad_sig())?;
+        let verifies = |message: &[u8]| key.verify(message, &signature).is_ok();
+        let ok = match self.fee_payer {
+            None => verifies(&[&raw_transaction_salt()[..], &raw].concat()),
             Some(fee_payer) => {
-                let over =
-                    |fp| FeePayerRawTransaction::new_simple(self.raw.clone(), fp).signing_message();
-                let real = over(fee_payer).map_err(bad_sig)?;
-                if self.sender_auth.verify(&real).is_ok() {
-                    return Ok(());
-                }
-                let zero = over(AccountAddress::ZERO).map_err(bad_sig)?;
-                self.sender_auth.verify(&zero).map_err(bad_sig)
+                let over = |fp: AccountAddress| {
+                    // RawTransactionWithData::MultiAgentWithFeePayer { raw, secondary: [], fp }
+                    [&with_data_salt()[..], &[1], &raw, &[0], fp.as_bytes()].concat()
+                };
+                verifies(&over(fee_payer)) || verifies(&over(AccountAddress::ZERO))
             }
-        }
+        };
+        if ok { Ok(()) } else { Err(bad_sig()) }
     }
 
     /// The transaction to submit: co-signed by `fee_payer` when sponsored.

@@ -359,7 +359,16 @@ pub enum PaymentHeader {
 impl PaymentHeader {
     /// Decodes a payment header, dispatching on its `x402Version`.
     pub fn decode(header: &str) -> Result<PaymentHeader, WireError> {
-        let value: Value = decode_header(header)?;
+        let bytes = decode_base64(header)?;
+        // The common case, v2, in one typed pass; anything else goes through `Value` to
+        // find its version and report a precise error.
+        if let Ok(p) = serde_json::from_slice::<PaymentPayload>(&bytes)
+            && p.x402_version == 2
+        {
+            return Ok(PaymentHeader::V2(p));
+        }
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|e| WireError::Json(e.to_string()))?;
         let version = value
             .get("x402Version")
             .and_then(Value::as_u64)
