@@ -87,14 +87,14 @@ fn main() {
         black_box(verify_local(&p, &requirements, &policy, now).unwrap());
     });
     let raw_verify = rate(|| {
-        black_box(key.verify(black_box(&message), &sig).unwrap());
+        black_box(key.verify(black_box(&message), &sig)).unwrap();
     });
     if std::env::var_os("BENCH_PARTS").is_some() {
         let inner = rate(|| {
             black_box(AptosPayment::from_payload(black_box(&payload.payload)).unwrap());
         });
         let sig = rate(|| {
-            black_box(payment.check_sender_signature().unwrap());
+            black_box(payment.check_sender_signature()).unwrap();
         });
         println!("parts: inner decode {inner:.0}/s, sender signature {sig:.0}/s");
     }
