@@ -6,6 +6,7 @@ pub mod error;
 pub mod facade;
 pub mod ledger;
 pub mod math;
+pub mod scheduler;
 mod serde_dec;
 pub mod tx;
 pub mod types;
