@@ -193,7 +193,11 @@ async fn faults_and_a_restart_leave_every_stream_paid_exactly() {
             assert!(!small.paying, "{small:?}");
             let big = paying_status(&direct, jobs[11].id).await.unwrap();
             assert!(big.paying, "{big:?}");
-            assert_eq!(big.seconds_left, Some(44 - 35), "86,777 units at 2,000/s last 43.4 s");
+            assert_eq!(
+                big.seconds_left,
+                Some(44 - 35),
+                "86,777 units at 2,000/s last 43.4 s"
+            );
         }
         if t == 40 {
             // Every job ends: what each stream owes is final from here on.

@@ -583,7 +583,7 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
             }
         }
         let next_ms = match s.policy.next_settlement(&stream, last_settled, now) {
-            Some(at) => (at * 1_000).max(now_ms),
+            Some(at) => (at * 1_000 + spread_ms(job)).max(now_ms),
             None => now_ms + s.config.idle_recheck.as_millis() as u64,
         };
         Ok(Some(next_ms))
@@ -654,6 +654,20 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
             }
         }
     }
+}
+
+/// Where in its due second a stream is settled: a stable offset in `0..1000` ms from its
+/// job id. Policies speak in chain seconds and the chain cannot tell two moments of one second
+/// apart, so spreading a second's settlements over the second avoids a burst at its start.
+pub fn spread_ms(job: JobId) -> u64 {
+    let b = job.buyer.to_bytes();
+    let mut h = job.id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for chunk in b.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    (h >> 32) % 1_000
 }
 
 /// Provider side: is this stream still paying, and for how long? For the x402 gate and
