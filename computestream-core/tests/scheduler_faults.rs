@@ -289,3 +289,84 @@ async fn faults_and_a_restart_leave_every_stream_paid_exactly() {
     let ended = paying_status(&direct, jobs[11].id).await.unwrap();
     assert!(!ended.paying && ended.claimable == 0, "{ended:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_buyer_side_driver_tops_up_a_low_stream_within_its_cap() {
+    use computestream_core::scheduler::driver::AutoTopUp;
+    let (local, clock) = LocalLedger::with_manual_clock(START);
+    let local = Arc::new(local);
+    let usdc = local.create_asset("USDC", 6).unwrap();
+    let provider = Signer::from_seed("topup:provider");
+    let buyer = Arc::new(Signer::from_seed("topup:buyer"));
+    local
+        .mint(provider.address(), AssetId::NATIVE, 1_000_000_000)
+        .unwrap();
+    local.mint(buyer.address(), usdc, 10_000_000).unwrap();
+    let client = ContractClient::new(local.clone(), LOCAL_CONTRACT_ADDRESS);
+    client
+        .register_provider(&provider, "H100".into(), 80, RATE, 100_000_000)
+        .await
+        .unwrap();
+    // 20 s of funding.
+    client
+        .rent(
+            &buyer,
+            provider.address(),
+            "img".into(),
+            usdc.0,
+            40_000,
+            3_600,
+            RATE,
+        )
+        .await
+        .unwrap();
+    let job = JobId::new(buyer.address(), 1);
+    client
+        .start_job(&provider, job.buyer, job.id)
+        .await
+        .unwrap();
+
+    let (driver, mut events) = Driver::new(
+        ContractClient::new(local.clone(), LOCAL_CONTRACT_ADDRESS),
+        buyer.clone(),
+        Box::new(FixedInterval(1)),
+        DriverConfig {
+            max_sleep: Duration::from_millis(5),
+            low_balance_seconds: 10,
+            auto_top_up: Some(AutoTopUp {
+                below_seconds: 10,
+                add_seconds: 15,
+                max_total: 50_000,
+            }),
+            ..DriverConfig::default()
+        },
+    );
+    driver.add(job);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let d = driver.clone();
+    let task = tokio::spawn(async move {
+        d.run(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    for _ in 0..60 {
+        clock.advance_secs(1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let mut topped = 0;
+    while let Ok(e) = events.try_recv() {
+        if let DriverEvent::ToppedUp { amount, .. } = e {
+            topped += amount;
+        }
+    }
+    let escrow = client.get_escrow(job.buyer, job.id).await.unwrap();
+    assert_eq!(
+        topped, 50_000,
+        "15 s (30,000) once, then the 20,000 left under the cap"
+    );
+    assert_eq!(escrow.deposited, 40_000 + 50_000);
+    assert_eq!(local.balance(buyer.address(), usdc), 10_000_000 - 90_000);
+}
