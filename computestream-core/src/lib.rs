@@ -5,6 +5,8 @@ pub mod contract;
 pub mod error;
 pub mod facade;
 pub mod ledger;
+#[cfg(feature = "localnet")]
+pub mod localnet;
 pub mod math;
 pub mod scheduler;
 mod serde_dec;
@@ -14,6 +16,8 @@ pub mod types;
 pub use aptos_sdk;
 pub use client::{ContractClient, Signer, TxnOptions};
 pub use error::{Error, RejectReason, Result};
+#[cfg(feature = "node")]
+pub use ledger::aptos::AptosLedger;
 #[cfg(feature = "local")]
 pub use ledger::local::LocalLedger;
 pub use ledger::{Ledger, TxnOutcome};

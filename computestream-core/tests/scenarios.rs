@@ -3,19 +3,21 @@
 //! `move/tests/scenario_mirror.move` is generated from the same files (see `move_mirror.rs`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 mod common;
 
 use common::{Scenario, scenarios};
 use computestream_core::contract::{AbortCode, Call, View};
 use computestream_core::ledger::local::ManualClock;
+use computestream_core::localnet::Localnet;
 use computestream_core::{
-    AccountAddress, AssetId, ContractClient, Error, Ledger, LocalLedger, Signer,
+    AccountAddress, AptosLedger, AssetId, ContractClient, Error, Ledger, LocalLedger, Signer,
 };
 use serde_json::Value;
 
 struct World {
-    ledger: LocalLedger,
+    ledger: Arc<LocalLedger>,
     clock: ManualClock,
     names: BTreeMap<String, AccountAddress>,
     assets: BTreeMap<String, AssetId>,
@@ -85,8 +87,19 @@ fn abort_of(result: &Result<impl std::fmt::Debug, Error>) -> Option<String> {
     }
 }
 
-async fn run(scenario: &Scenario) {
+/// Which backend the calls and views go through. Setup (assets, minting, the clock) and the
+/// internal checks always use the embedded ledger itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    /// `LocalLedger`, in process.
+    Local,
+    /// `AptosLedger` over HTTP to a localnet serving the same ledger.
+    Http,
+}
+
+async fn run(scenario: &Scenario, backend: Backend) {
     let (ledger, clock) = LocalLedger::with_manual_clock(scenario.start_time);
+    let ledger = Arc::new(ledger);
     let mut world = World {
         ledger,
         clock,
@@ -115,7 +128,15 @@ async fn run(scenario: &Scenario) {
                 .unwrap();
         }
     }
-    let client = ContractClient::new(&world.ledger, world.ledger.contract());
+    let localnet = match backend {
+        Backend::Local => None,
+        Backend::Http => Some(Localnet::start_local(world.ledger.clone()).await.unwrap()),
+    };
+    let via: Arc<dyn Ledger + Send + Sync> = match &localnet {
+        None => world.ledger.clone(),
+        Some(net) => Arc::new(AptosLedger::new(&net.node_url(), world.ledger.contract()).unwrap()),
+    };
+    let client = ContractClient::new(via.clone(), world.ledger.contract());
 
     for (i, step) in scenario.steps.iter().enumerate() {
         let at = format!("{} step {i} (t={})", scenario.name, step.at);
@@ -217,7 +238,7 @@ async fn run(scenario: &Scenario) {
             let view: View = serde_json::from_value(world.resolve(&check.view))
                 .unwrap_or_else(|e| panic!("{at}: view: {e}"));
             let request = view.request(client.contract()).unwrap();
-            match world.ledger.view(&request).await {
+            match via.view(&request).await {
                 Ok(values) => {
                     assert!(
                         check.abort.is_none(),
@@ -279,7 +300,15 @@ async fn every_scenario_runs_on_the_local_ledger() {
         scenarios.len()
     );
     for scenario in &scenarios {
-        run(scenario).await;
+        run(scenario, Backend::Local).await;
+    }
+}
+
+/// The same suite, every call and view through `AptosLedger` → HTTP → localnet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_runs_through_aptos_ledger_and_the_localnet() {
+    for scenario in &scenarios() {
+        run(scenario, Backend::Http).await;
     }
 }
 

@@ -153,6 +153,14 @@ macro_rules! entry_functions {
                 match self { $( Call::$variant { .. } => &[ $( (stringify!($arg), stringify!($ty)) ),* ], )* }
             }
 
+            /// The parameters of `module::function`, if it is one of the entry functions.
+            pub fn signature(module: Module, function: &str) -> Option<&'static [(&'static str, &'static str)]> {
+                $( if module == Module::$module && function == stringify!($function) {
+                    return Some(&[ $( (stringify!($arg), stringify!($ty)) ),* ]);
+                } )*
+                None
+            }
+
             fn encode_args(&self) -> Result<Vec<Vec<u8>>> {
                 match self { $( Call::$variant { $( $arg ),* } => Ok(vec![ $( bcs($arg)? ),* ]), )* }
             }

@@ -136,6 +136,14 @@ macro_rules! views {
                 match self { $( View::$variant { .. } => stringify!($ret), )* }
             }
 
+            /// The parameters and result type of `module::function`, if it is one of the views.
+            pub fn signature(module: Module, function: &str) -> Option<(&'static [(&'static str, &'static str)], &'static str)> {
+                $( if module == Module::$module && function == stringify!($function) {
+                    return Some((&[ $( (stringify!($arg), stringify!($ty)) ),* ], stringify!($ret)));
+                } )*
+                None
+            }
+
             /// The request for the contracts deployed at `contract`.
             pub fn request(&self, contract: AccountAddress) -> Result<ViewRequest> {
                 let args = match self { $( View::$variant { $( $arg ),* } => vec![ $( bcs($arg)? ),* ], )* };

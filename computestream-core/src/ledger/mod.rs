@@ -1,6 +1,8 @@
 //! Ledger backends behind one async trait: the embedded [`LocalLedger`](local::LocalLedger)
 //! (feature `local`) and, through a node's REST API, the real network.
 
+#[cfg(feature = "node")]
+pub mod aptos;
 #[cfg(feature = "local")]
 pub mod local;
 

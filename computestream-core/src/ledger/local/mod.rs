@@ -215,6 +215,11 @@ impl LocalLedger {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The version of the last committed transaction.
+    pub fn version(&self) -> u64 {
+        self.lock().version
+    }
+
     /// The contracts' address.
     pub fn contract(&self) -> AccountAddress {
         self.contract
