@@ -1,274 +1,552 @@
-//! The main job: rent a GPU on the embedded ledger and stream payment for every second.
+//! The main job, in one process: the embedded ledger served as a localnet (or `--node`), a
+//! provider registered over the node API, an x402-gated compute endpoint, an agent that gets
+//! a 402 and pays with the `stream` scheme (one `rent` transaction: job + escrow + stream),
+//! the provider starting the job, the scheduler settling at its policy while a progress line
+//! shows the accrual, completion, close, refund, and a receipt with a conservation check.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use computestream_core::contract::ContractEvent;
-use computestream_core::ledger::local::{Clock, ManualClock};
-use computestream_core::{
-    AccountAddress, AssetId, ContractClient, LocalLedger, Rate, Result, Signer,
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use clap::Args;
+use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
+use computestream_core::ledger::local::{Clock, LocalLedger, ManualClock};
+use computestream_core::localnet::Localnet;
+use computestream_core::scheduler::driver::{Driver, DriverConfig, DriverEvent};
+use computestream_core::scheduler::{
+    BeforeDepletion, EverySecond, FixedInterval, OwedThreshold, StreamScheduler,
 };
+use computestream_core::{
+    AccountAddress, Amount, AptosLedger, AssetId, ContractClient, JobId, Ledger, Rate, Signer,
+    Stream, math,
+};
+use computestream_x402::gate::Gate;
+use computestream_x402::http::{PayingClient, SpendingPolicy, X402Layer};
+use computestream_x402::schemes::StreamTerms;
+use computestream_x402::wire::ResourceInfo;
+use computestream_x402::{LocalFacilitator, Network};
+use serde::Serialize;
+use serde_json::json;
 
-/// How the demo runs.
-#[derive(Clone, Debug)]
-pub(crate) struct DemoOptions {
+/// Options of `computestream demo`.
+#[derive(Args, Clone, Debug)]
+pub(crate) struct DemoArgs {
     /// Seconds the job runs.
+    #[arg(long, default_value_t = 5)]
     pub(crate) seconds: u64,
-    /// Advance a manual clock instead of sleeping (for tests).
+    /// Settlement policy: every-second, interval:N, threshold:UNITS or before-depletion:N.
+    #[arg(long, default_value = "every-second")]
+    pub(crate) policy: String,
+    /// Advance a simulated clock instead of waiting in real time.
+    #[arg(long)]
     pub(crate) simulated: bool,
-    /// Print progress.
-    pub(crate) verbose: bool,
 }
 
-/// Balances of one party before and after.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One party's balance of the streamed asset.
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct PartyBalance {
-    /// Who.
     pub(crate) name: &'static str,
-    /// Before the job.
-    pub(crate) before: u64,
-    /// After the stream closed.
-    pub(crate) after: u64,
+    pub(crate) address: String,
+    pub(crate) before: String,
+    pub(crate) after: String,
 }
 
 /// What the demo did.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct Receipt {
-    /// Escrow deposited.
-    pub(crate) deposited: u64,
-    /// Paid to the provider.
-    pub(crate) paid: u64,
-    /// Refunded to the buyer.
-    pub(crate) refunded: u64,
-    /// Seconds the stream accrued.
+    pub(crate) job: String,
+    pub(crate) policy: String,
+    pub(crate) rate_per_hour: String,
+    pub(crate) deposited: String,
+    pub(crate) paid: String,
+    pub(crate) refunded: String,
     pub(crate) active_seconds: u64,
-    /// Rate, nano-units per second.
-    pub(crate) rate: Rate,
-    /// USDC balances.
+    pub(crate) settlements: u64,
+    pub(crate) transactions_per_job_hour: f64,
     pub(crate) balances: Vec<PartyBalance>,
-    /// Hashes of the transactions, in order, with what they did.
     pub(crate) transactions: Vec<(String, String)>,
-    /// deposited == paid + refunded, paid == floor(rate * seconds / 1e9), balances moved by exactly that.
-    pub(crate) conservation_holds: bool,
+    pub(crate) checks: Vec<(String, bool)>,
 }
 
-const USDC_DECIMALS: u8 = 6;
-
-/// Runs the flow and returns its receipt.
-pub(crate) async fn run(options: &DemoOptions) -> Result<Receipt> {
-    let manual = ManualClock::at_secs(1_767_225_600);
-    let clock = if options.simulated {
-        Clock::Manual(manual.clone())
-    } else {
-        Clock::System
-    };
-    let ledger = Arc::new(LocalLedger::builder().clock(clock).open()?);
-    let client = ContractClient::new(ledger.clone(), ledger.contract());
-    let say = |line: String| {
-        if options.verbose {
-            println!("{line}");
-        }
-    };
-
-    let provider = Signer::from_seed("demo-provider");
-    let buyer = Signer::from_seed("demo-agent");
-    let usdc = ledger.create_asset("USDC", USDC_DECIMALS)?;
-    ledger.mint(provider.address(), AssetId::NATIVE, 10_000_000_000)?;
-    ledger.mint(buyer.address(), usdc, 50_000_000)?;
-    let before = [
-        ledger.balance(buyer.address(), usdc),
-        ledger.balance(provider.address(), usdc),
-    ];
-    say(format!(
-        "embedded ledger up: chain id 4, contracts at {}",
-        ledger.contract()
-    ));
-
-    let mut transactions = Vec::new();
-    let rate = Rate::per_hour(7_200_000); // $7.20/h = $0.002/s
-    let outcome = client
-        .register_provider(&provider, "H100".into(), 80, rate.0, 1_000_000_000)
-        .await?;
-    transactions.push((
-        outcome.hash.to_string(),
-        "provider_registry::register_provider".into(),
-    ));
-    say(format!(
-        "provider {} registered an H100 at {} USDC/h",
-        short(provider.address()),
-        7.2
-    ));
-
-    let deposit = 1_000_000; // $1.00 of escrow
-    let outcome = client
-        .rent(
-            &buyer,
-            provider.address(),
-            "pytorch/pytorch:2.4".into(),
-            usdc.0,
-            deposit,
-            3_600,
-            rate.0,
-        )
-        .await?;
-    let job = outcome
-        .created_job(client.contract())?
-        .expect("rent emits JobCreated");
-    transactions.push((outcome.hash.to_string(), "payment_stream::rent".into()));
-    say(format!(
-        "agent {} rented it: job {}, escrow 1.00 USDC, stream open",
-        short(buyer.address()),
-        job.id
-    ));
-
-    let outcome = client.start_job(&provider, job.buyer, job.id).await?;
-    transactions.push((outcome.hash.to_string(), "job_registry::start_job".into()));
-
-    for second in 1..=options.seconds {
-        if options.simulated {
-            manual.advance_secs(1);
-        } else {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        let outcome = client.process_payment(&provider, job.buyer, job.id).await?;
-        transactions.push((
-            outcome.hash.to_string(),
-            "payment_stream::process_payment".into(),
-        ));
-        let stream = client.get_stream(job.buyer, job.id).await?;
-        let now = client.now_seconds().await?;
-        say(format!(
-            "  t={second:>3}s  accrued {:>9} USDC  settled {:>9}  escrow left {:>9}  depletes in {}s",
-            usdc_str(stream.owed_at(now)),
-            usdc_str(stream.paid),
-            usdc_str(stream.deposited - stream.paid),
-            stream.depletion_time(now).saturating_sub(now),
-        ));
+impl Receipt {
+    pub(crate) fn ok(&self) -> bool {
+        self.checks.iter().all(|(_, ok)| *ok)
     }
+}
 
-    let outcome = client
-        .complete_job(&provider, job.buyer, job.id, "s3://results/job".into())
-        .await?;
-    transactions.push((
-        outcome.hash.to_string(),
-        "job_registry::complete_job".into(),
-    ));
-    let outcome = client.close_stream(&provider, job.buyer, job.id).await?;
-    transactions.push((
-        outcome.hash.to_string(),
-        "payment_stream::close_stream".into(),
-    ));
-    let closed = outcome
-        .contract_events(client.contract())?
-        .into_iter()
-        .find_map(|e| {
-            if let ContractEvent::StreamClosed(c) = e {
-                Some(c)
-            } else {
-                None
-            }
-        })
-        .expect("close_stream emits StreamClosed");
-
-    let stream = client.get_stream(job.buyer, job.id).await?;
-    let active = stream.active_seconds(stream.closed_at);
-    let after = [
-        ledger.balance(buyer.address(), usdc),
-        ledger.balance(provider.address(), usdc),
-    ];
-    let expected_paid = u64::try_from(rate.amount_for(active))
-        .unwrap_or(u64::MAX)
-        .min(deposit);
-    let conservation_holds = closed.total_paid + closed.total_refunded == deposit
-        && closed.total_paid == expected_paid
-        && after[0] == before[0] - closed.total_paid
-        && after[1] == before[1] + closed.total_paid
-        && ledger.balance(ledger.state().escrow_vault(), usdc) == 0;
-    Ok(Receipt {
-        deposited: deposit,
-        paid: closed.total_paid,
-        refunded: closed.total_refunded,
-        active_seconds: active,
-        rate,
-        balances: vec![
-            PartyBalance {
-                name: "agent",
-                before: before[0],
-                after: after[0],
-            },
-            PartyBalance {
-                name: "provider",
-                before: before[1],
-                after: after[1],
-            },
-        ],
-        transactions,
-        conservation_holds,
+fn policy(text: &str) -> Result<Box<dyn StreamScheduler>, String> {
+    let (name, arg) = text.split_once(':').unwrap_or((text, ""));
+    let n = || {
+        arg.parse::<u64>()
+            .map_err(|_| format!("--policy {text}: expected a whole number after ':'"))
+    };
+    Ok(match name {
+        "every-second" => Box::new(EverySecond),
+        "interval" => Box::new(FixedInterval(n()?)),
+        "threshold" => Box::new(OwedThreshold(n()?)),
+        "before-depletion" => Box::new(BeforeDepletion(n()?)),
+        _ => {
+            return Err(format!(
+                "--policy {text}: expected every-second, interval:N, threshold:UNITS or before-depletion:N"
+            ));
+        }
     })
 }
 
-/// Prints the receipt.
-pub(crate) fn print(receipt: &Receipt) {
-    println!("\nreceipt");
-    println!(
-        "  rate            {} nano-USDC/s, {} in base units",
-        receipt.rate.0, receipt.rate
-    );
-    println!("  billed seconds  {}", receipt.active_seconds);
-    println!("  escrow          {} USDC", usdc_str(receipt.deposited));
-    println!("  paid            {} USDC", usdc_str(receipt.paid));
-    println!("  refunded        {} USDC", usdc_str(receipt.refunded));
-    for b in &receipt.balances {
-        println!(
-            "  {:<9} USDC {:>12} -> {:>12}",
-            b.name,
-            usdc_str(b.before),
-            usdc_str(b.after)
-        );
+async fn fund(faucet: &str, who: AccountAddress, amount: u64) -> Result<(), String> {
+    let r = reqwest_post(&format!(
+        "{faucet}/mint?address={}&amount={amount}",
+        who.to_hex()
+    ))
+    .await?;
+    if r.0 >= 300 {
+        return Err(format!("faucet: HTTP {}: {}", r.0, r.1));
     }
-    println!("  transactions    {}", receipt.transactions.len());
-    for (hash, what) in &receipt.transactions {
+    Ok(())
+}
+
+async fn reqwest_post(url: &str) -> Result<(u16, String), String> {
+    let client = computestream_x402::http::http_client();
+    let r = client
+        .post(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = r.status().as_u16();
+    Ok((status, r.text().await.unwrap_or_default()))
+}
+
+pub(crate) async fn main(
+    args: &DemoArgs,
+    node: Option<&str>,
+    json_out: bool,
+) -> Result<std::process::ExitCode, String> {
+    let receipt = run(args, node, !json_out).await?;
+    if json_out {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&receipt).unwrap_or_default()
+        );
+    } else {
+        print(&receipt);
+    }
+    Ok(if receipt.ok() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
+}
+
+/// Runs the flow and returns its receipt.
+/// `node`: use that node (its faucet at the same host) instead of the embedded ledger; the
+/// stream is then paid in the native coin.
+pub(crate) async fn run(
+    args: &DemoArgs,
+    node: Option<&str>,
+    verbose: bool,
+) -> Result<Receipt, String> {
+    let policy = policy(&args.policy)?;
+    let policy_name = policy.name();
+    let say = |line: String| {
+        if verbose {
+            println!("{line}");
+        }
+    };
+    let e = |what: &'static str| move |err: computestream_core::Error| format!("{what}: {err}");
+
+    // The chain: the embedded ledger behind a localnet on a free port, or --demo-node.
+    let manual = ManualClock::at_secs(1_767_225_600);
+    let mut embedded: Option<(Arc<LocalLedger>, Localnet)> = None;
+    let (node_url, faucet) = match node {
+        Some(url) => (
+            url.trim_end_matches('/').to_string(),
+            url.trim_end_matches('/')
+                .trim_end_matches("/v1")
+                .to_string(),
+        ),
+        None => {
+            let clock = if args.simulated {
+                Clock::Manual(manual.clone())
+            } else {
+                Clock::System
+            };
+            let ledger = Arc::new(
+                LocalLedger::builder()
+                    .clock(clock)
+                    .open()
+                    .map_err(e("ledger"))?,
+            );
+            let net = Localnet::start_local(ledger.clone())
+                .await
+                .map_err(e("localnet"))?;
+            let urls = (net.node_url(), net.url().to_string());
+            embedded = Some((ledger, net));
+            urls
+        }
+    };
+    let node = Arc::new(AptosLedger::new(&node_url, LOCAL_CONTRACT_ADDRESS).map_err(e("node"))?);
+    let client = ContractClient::new(node.clone(), LOCAL_CONTRACT_ADDRESS);
+    let chain_id = node.chain_id().await.map_err(e("node"))?;
+    let network = Network::ALL
+        .into_iter()
+        .find(|n| n.chain_id() == chain_id.id())
+        .ok_or_else(|| format!("chain id {} is not a known x402 network", chain_id.id()))?;
+    say(format!(
+        "chain     {node_url} ({}, chain id {})",
+        network.caip2(),
+        chain_id.id()
+    ));
+
+    let provider = Signer::from_seed("demo-provider");
+    let agent = Arc::new(Signer::from_seed("demo-agent"));
+    let fee_payer = Signer::from_seed("demo-facilitator");
+    let settler = Arc::new(Signer::from_seed("demo-settler"));
+    for s in [&provider, &*agent, &fee_payer, &*settler] {
+        fund(&faucet, s.address(), 10_000_000_000).await?;
+    }
+    let (asset, decimals, symbol) = match &embedded {
+        Some((ledger, _)) => {
+            let usdc = ledger.create_asset("USDC", 6).map_err(e("asset"))?;
+            ledger
+                .mint(agent.address(), usdc, 50_000_000)
+                .map_err(e("mint"))?;
+            (usdc, 6u8, "USDC")
+        }
+        None => (AssetId::NATIVE, 8u8, "MOVE"),
+    };
+    let fmt = |units: u64| format!("{} {symbol}", Amount(units).to_decimal(decimals));
+    say(format!(
+        "accounts  provider {}, agent {}, facilitator {}",
+        provider.address().to_hex(),
+        agent.address().to_hex(),
+        fee_payer.address().to_hex()
+    ));
+
+    let balance = |who: AccountAddress| {
+        let client = &client;
+        async move {
+            client
+                .balance(who, asset)
+                .await
+                .map_err(|e| format!("balance: {e}"))
+        }
+    };
+    let before = [
+        balance(agent.address()).await?,
+        balance(provider.address()).await?,
+    ];
+    let mut txns: Vec<(String, String)> = Vec::new();
+
+    // 1. The provider registers at $7.20 an hour (2,000 units/s in 6 decimals).
+    let price = Rate::per_hour(if decimals == 6 {
+        7_200_000
+    } else {
+        720_000_000
+    });
+    let reg = client
+        .register_provider(
+            &provider,
+            "H100".into(),
+            80,
+            price.nanos_per_second(),
+            100_000_000,
+        )
+        .await
+        .map_err(e("register_provider"))?;
+    txns.push((reg.hash.to_hex(), "register_provider".into()));
+    say(format!(
+        "provider  registered: H100 80 GB at {} per hour",
+        fmt(Rate::amount_for(price, 3_600) as u64)
+    ));
+
+    // 2. The provider serves compute behind an x402 gate: the stream scheme at its price.
+    let facilitator = Arc::new(LocalFacilitator::new(
+        node.clone(),
+        network,
+        LOCAL_CONTRACT_ADDRESS,
+        vec![fee_payer],
+    ));
+    let max_duration = args.seconds.max(1) * 4;
+    let terms = StreamTerms {
+        network,
+        contract: LOCAL_CONTRACT_ADDRESS,
+        provider: provider.address(),
+        asset,
+        rate: client
+            .get_provider_price(provider.address())
+            .await
+            .map_err(e("price"))?,
+        max_duration_seconds: max_duration,
+        fee_payer: facilitator.fee_payer(),
+    };
+    let requirements = terms.requirements(60).ok_or("deposit overflows")?;
+    let gate = Gate::new(
+        facilitator,
+        ResourceInfo {
+            url: "/compute".into(),
+            description: Some("H100 compute, billed per second".into()),
+            mime_type: Some("application/json".into()),
+        },
+        vec![requirements],
+    )
+    .with_stream_admission(node.clone(), Some(LOCAL_CONTRACT_ADDRESS));
+    let app = Router::new()
+        .route(
+            "/compute",
+            get(|Extension(job): Extension<Option<JobId>>| async move {
+                Json(json!({"job": job.map(|j| j.to_string()), "status": "accepted"}))
+            }),
+        )
+        .layer(X402Layer::new(Arc::new(gate)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    let server_url = format!(
+        "http://{}/compute",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    say(format!("server    {server_url} asks x402 `stream` payment"));
+
+    // 3. The agent requests compute, gets a 402, pays with the stream scheme.
+    let deposit_cap = terms.deposit().unwrap_or(u64::MAX);
+    let paying = PayingClient::new(
+        agent.clone(),
+        node.clone(),
+        SpendingPolicy::new(deposit_cap, deposit_cap),
+    )
+    .with_docker_image("pytorch/pytorch:2.4");
+    let paid = paying
+        .get(&server_url)
+        .await
+        .map_err(|e| format!("agent: {e}"))?;
+    let receipt = paid
+        .receipt
+        .clone()
+        .ok_or("the server returned no PAYMENT-RESPONSE")?;
+    let job: JobId = receipt
+        .extra
+        .as_ref()
+        .and_then(|x| x.get("jobId"))
+        .and_then(|j| j.as_str())
+        .and_then(|j| j.parse().ok())
+        .ok_or("PAYMENT-RESPONSE has no jobId")?;
+    txns.push((
+        receipt.transaction.clone(),
+        "rent (x402 stream payment, sponsored)".into(),
+    ));
+    say(format!(
+        "agent     got 402, paid {} into escrow with `stream`; job {job}",
+        fmt(deposit_cap)
+    ));
+
+    // 4. The provider starts the job; the scheduler settles at its policy.
+    let start = client
+        .start_job(&provider, job.buyer, job.id)
+        .await
+        .map_err(e("start_job"))?;
+    txns.push((start.hash.to_hex(), "start_job".into()));
+    let (driver, mut events) = Driver::new(
+        ContractClient::new(node.clone(), LOCAL_CONTRACT_ADDRESS),
+        settler,
+        policy,
+        DriverConfig {
+            max_sleep: Duration::from_millis(if args.simulated { 5 } else { 50 }),
+            idle_recheck: Duration::from_millis(200),
+            low_balance_seconds: 0,
+            ..DriverConfig::default()
+        },
+    );
+    driver.add(job);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let d = driver.clone();
+    let run = tokio::spawn(async move {
+        d.run(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+
+    let stream_now = || {
+        let client = &client;
+        async move {
+            let s: Stream = client
+                .get_stream(job.buyer, job.id)
+                .await
+                .map_err(|e| format!("get_stream: {e}"))?;
+            let now = client.now_seconds().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((s, now))
+        }
+    };
+    let mut settled_txns = Vec::new();
+    for _ in 0..args.seconds {
+        if args.simulated {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            manual.advance_secs(1);
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        } else {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let (s, now) = stream_now().await?;
+        let left = s.depletion_time(now).saturating_sub(now);
+        say(format!(
+            "running   {:>3} s  accrued {:>14}  settled {:>14}  escrow left {:>14}  depletes in {left} s",
+            s.active_seconds(now),
+            fmt(s.owed_at(now)),
+            fmt(s.paid),
+            fmt(s.refundable_at(now)),
+        ));
+        while let Ok(ev) = events.try_recv() {
+            if let DriverEvent::Settled { hash, amount, .. } = ev {
+                settled_txns.push((hash, format!("process_payment ({})", fmt(amount))));
+            }
+        }
+    }
+
+    // 5. The job completes; the stream is settled and closed, the rest refunded.
+    let done = client
+        .complete_job(&provider, job.buyer, job.id, "s3://results/job".into())
+        .await
+        .map_err(e("complete_job"))?;
+    let close = client
+        .close_stream(&agent, job.buyer, job.id)
+        .await
+        .map_err(e("close_stream"))?;
+    let _ = stop.send(());
+    let _ = run.await;
+    while let Ok(ev) = events.try_recv() {
+        if let DriverEvent::Settled { hash, amount, .. } = ev {
+            settled_txns.push((hash, format!("process_payment ({})", fmt(amount))));
+        }
+    }
+    let settlements = settled_txns.len() as u64;
+    txns.extend(settled_txns);
+    txns.push((done.hash.to_hex(), "complete_job".into()));
+    txns.push((
+        close.hash.to_hex(),
+        "close_stream (final settlement + refund)".into(),
+    ));
+    server.abort();
+
+    let (s, _) = stream_now().await?;
+    let escrow = client
+        .get_escrow(job.buyer, job.id)
+        .await
+        .map_err(e("get_escrow"))?;
+    let active = s.window_end.saturating_sub(s.window_start);
+    let after = [
+        balance(agent.address()).await?,
+        balance(provider.address()).await?,
+    ];
+    let expected = math::owed(
+        escrow.deposited,
+        s.rate_per_second.nanos_per_second(),
+        active,
+    );
+    let checks = vec![
+        (
+            "deposited = paid + refunded".to_string(),
+            escrow.deposited == escrow.paid + escrow.refunded,
+        ),
+        (
+            format!("paid = rate × {active} s, floored"),
+            escrow.paid == expected,
+        ),
+        (
+            "the agent's balance fell by exactly what was paid".to_string(),
+            before[0] - after[0] == escrow.paid,
+        ),
+        (
+            "the provider's balance rose by exactly what was paid".to_string(),
+            after[1] - before[1] == escrow.paid,
+        ),
+        ("the stream is closed".to_string(), s.is_closed),
+    ];
+    if let Some((_, net)) = embedded {
+        net.stop().await;
+    }
+    let per_hour = if active == 0 {
+        0.0
+    } else {
+        settlements as f64 * 3_600.0 / active as f64
+    };
+    Ok(Receipt {
+        job: job.to_string(),
+        policy: policy_name,
+        rate_per_hour: fmt(Rate::amount_for(s.rate_per_second, 3_600) as u64),
+        deposited: fmt(escrow.deposited),
+        paid: fmt(escrow.paid),
+        refunded: fmt(escrow.refunded),
+        active_seconds: active,
+        settlements,
+        transactions_per_job_hour: per_hour,
+        balances: vec![
+            PartyBalance {
+                name: "agent",
+                address: agent.address().to_hex(),
+                before: fmt(before[0]),
+                after: fmt(after[0]),
+            },
+            PartyBalance {
+                name: "provider",
+                address: provider.address().to_hex(),
+                before: fmt(before[1]),
+                after: fmt(after[1]),
+            },
+        ],
+        transactions: txns,
+        checks,
+    })
+}
+
+pub(crate) fn print(r: &Receipt) {
+    println!("\nreceipt for job {}", r.job);
+    println!("  rate            {} per hour", r.rate_per_hour);
+    println!("  billed seconds  {}", r.active_seconds);
+    println!("  escrow          {}", r.deposited);
+    println!("  paid            {}", r.paid);
+    println!("  refunded        {}", r.refunded);
+    println!(
+        "  settlement      {} ({} settlements, {:.0} transactions per job-hour)",
+        r.policy, r.settlements, r.transactions_per_job_hour
+    );
+    for b in &r.balances {
+        println!("  {:<9} {}  {} -> {}", b.name, b.address, b.before, b.after);
+    }
+    println!("  transactions");
+    for (hash, what) in &r.transactions {
         println!("    {hash}  {what}");
     }
-    let verdict = if receipt.conservation_holds {
-        "holds"
-    } else {
-        "VIOLATED"
-    };
-    println!("  conservation    deposited = paid + refunded: {verdict}");
-}
-
-fn usdc_str(units: u64) -> String {
-    computestream_core::Amount(units).to_decimal(USDC_DECIMALS)
-}
-
-fn short(address: AccountAddress) -> String {
-    let long = address.to_long_string();
-    format!("{}…{}", &long[..6], &long[long.len() - 4..])
+    for (check, ok) in &r.checks {
+        println!("  {} {check}", if *ok { "ok  " } else { "FAIL" });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn simulated_demo_pays_exactly_the_streamed_seconds_and_conserves_funds() {
-        let receipt = run(&DemoOptions {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_simulated_demo_pays_exactly_and_conserves() {
+        let args = DemoArgs {
             seconds: 5,
+            policy: "every-second".into(),
             simulated: true,
-            verbose: false,
-        })
-        .await
-        .unwrap();
-        assert!(receipt.conservation_holds);
-        assert_eq!(receipt.active_seconds, 5);
-        // $7.20/h = 2000 units/s exactly.
-        assert_eq!(receipt.paid, 10_000);
-        assert_eq!(receipt.refunded, 990_000);
-        assert_eq!(
-            receipt.balances[1].after - receipt.balances[1].before,
-            10_000
-        );
-        assert_eq!(receipt.transactions.len(), 3 + 5 + 2);
+        };
+        let r = run(&args, None, false).await.unwrap();
+        assert!(r.ok(), "{:?}", r.checks);
+        assert_eq!(r.active_seconds, 5);
+        assert_eq!(r.paid, "0.01 USDC", "5 s at $7.20/h");
+        assert_eq!(r.deposited, "0.04 USDC", "20 s of escrow (4 × the run)");
+        assert_eq!(r.refunded, "0.03 USDC");
+        assert!(r.settlements >= 1);
+    }
+
+    #[test]
+    fn policies_parse_and_bad_ones_are_errors() {
+        assert_eq!(policy("interval:5").unwrap().name(), "every 5 s");
+        assert!(policy("interval:x").is_err());
+        assert!(policy("sometimes").is_err());
     }
 }

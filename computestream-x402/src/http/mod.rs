@@ -9,7 +9,7 @@ mod layer;
 /// A reqwest client. reqwest is built without a bundled TLS crypto provider (aptos-sdk's
 /// choice, so the same build works for wasm32); install `ring` unless the application
 /// already chose one.
-pub(crate) fn http_client() -> reqwest::Client {
+pub fn http_client() -> reqwest::Client {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
