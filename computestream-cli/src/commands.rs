@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use clap::{Args, Subcommand};
 use computestream_core::contract::{Call, View};
 use computestream_core::ledger::local::LocalLedger;
@@ -811,6 +812,9 @@ async fn facilitator(cli: &Cli, args: &FacilitatorArgs) -> Result<ExitCode, Stri
         .await
         .map_err(|e| format!("{addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     println!(
         "facilitator listening on http://{bound} for {} (fee payer {})",
         network.caip2(),

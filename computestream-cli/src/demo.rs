@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Extension, Json, Router};
 use clap::Args;
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
@@ -306,6 +307,9 @@ pub(crate) async fn run(
         "http://{}/compute",
         listener.local_addr().map_err(|e| e.to_string())?
     );
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     say(format!("server    {server_url} asks x402 `stream` payment"));
 
