@@ -233,10 +233,6 @@ pub(crate) async fn run(
                 .map_err(|e| format!("balance: {e}"))
         }
     };
-    let before = [
-        balance(agent.address()).await?,
-        balance(provider.address()).await?,
-    ];
     let mut txns: Vec<(String, String)> = Vec::new();
 
     // 1. The provider registers at $7.20 an hour (2,000 units/s in 6 decimals).
@@ -256,6 +252,11 @@ pub(crate) async fn run(
         .await
         .map_err(e("register_provider"))?;
     txns.push((reg.hash.to_hex(), "register_provider".into()));
+    // Balances from here on (the stake, in the native coin, is locked by the registration).
+    let before = [
+        balance(agent.address()).await?,
+        balance(provider.address()).await?,
+    ];
     say(format!(
         "provider  registered: H100 80 GB at {} per hour",
         fmt(Rate::amount_for(price, 3_600) as u64)
@@ -459,11 +460,11 @@ pub(crate) async fn run(
         ),
         (
             "the agent's balance fell by exactly what was paid".to_string(),
-            before[0] - after[0] == escrow.paid,
+            i128::from(before[0]) - i128::from(after[0]) == i128::from(escrow.paid),
         ),
         (
             "the provider's balance rose by exactly what was paid".to_string(),
-            after[1] - before[1] == escrow.paid,
+            i128::from(after[1]) - i128::from(before[1]) == i128::from(escrow.paid),
         ),
         ("the stream is closed".to_string(), s.is_closed),
     ];

@@ -487,3 +487,33 @@ fn the_demo_runs_with_json_and_exits_zero() {
     assert_eq!(r["paid"], "0.006 USDC");
     assert!(r["checks"].as_array().unwrap().iter().all(|c| c[1] == true));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_against_another_node_with_its_faucet() {
+    let ledger = Arc::new(LocalLedger::in_memory());
+    let net = Localnet::start_local(ledger).await.unwrap();
+    let node = net.node_url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_computestream"))
+            .args(["--node", &node, "--json", "demo", "--seconds", "2"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["active_seconds"], 2);
+    assert!(
+        r["paid"].as_str().unwrap().ends_with("MOVE"),
+        "the native coin on a node: {r}"
+    );
+    assert!(
+        r["checks"].as_array().unwrap().iter().all(|c| c[1] == true),
+        "{r}"
+    );
+}
