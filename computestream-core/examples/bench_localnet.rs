@@ -94,7 +94,7 @@ async fn main() {
     for (_, txns) in batches.clone() {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = computestream_core::http_client();
             for body in txns {
                 let r = http
                     .post(&url)

@@ -17,7 +17,7 @@ pub use aptos_sdk;
 pub use client::{ContractClient, Signer, TxnOptions};
 pub use error::{Error, RejectReason, Result};
 #[cfg(feature = "node")]
-pub use ledger::aptos::AptosLedger;
+pub use ledger::aptos::{AptosLedger, http_client};
 #[cfg(feature = "local")]
 pub use ledger::local::LocalLedger;
 pub use ledger::{Ledger, TxnOutcome};

@@ -32,7 +32,7 @@ fn raw(signer: &Signer, seq: u64, chain: u8, expires: u64, call: &Call) -> RawTr
 }
 
 async fn post_bcs(url: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = reqwest::Client::new()
+    let r = computestream_core::http_client()
         .post(url)
         .header("content-type", "application/x.aptos.signed_transaction+bcs")
         .body(body)
@@ -129,7 +129,7 @@ async fn hostile_requests_get_node_errors() {
     assert!(v.to_string().contains("SEQUENCE_NUMBER_TOO_OLD"), "{v}");
 
     // JSON submission, bad JSON views, unknown routes and views.
-    let http = reqwest::Client::new();
+    let http = computestream_core::http_client();
     let r = http
         .post(&url)
         .json(&json!({"sender": "0x1"}))

@@ -28,6 +28,64 @@ fn with_data_salt() -> [u8; 32] {
     sha3_256(b"APTOS::RawTransactionWithData")
 }
 
+/// The envelope in the exact shape the reference encoders write
+/// (`{"transaction":[…],"senderAuthenticator":[…]}`, no whitespace), read without a general
+/// JSON parser; `None` for anything else, which then goes through serde with its full checks.
+fn fast_envelope(json: &[u8]) -> Option<Envelope> {
+    fn array<'a>(input: &'a [u8], out: &mut Vec<u8>) -> Option<&'a [u8]> {
+        let mut rest = input.strip_prefix(b"[")?;
+        if let Some(after) = rest.strip_prefix(b"]") {
+            return Some(after);
+        }
+        loop {
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 || digits > 3 || (digits > 1 && rest[0] == b'0') {
+                return None;
+            }
+            let mut value = 0u16;
+            for &d in &rest[..digits] {
+                value = value * 10 + u16::from(d - b'0');
+            }
+            out.push(u8::try_from(value).ok()?);
+            rest = &rest[digits..];
+            match rest.first()? {
+                b',' => rest = &rest[1..],
+                b']' => return Some(&rest[1..]),
+                _ => return None,
+            }
+        }
+    }
+    let rest = json.strip_prefix(br#"{"transaction":"#)?;
+    let mut transaction = Vec::with_capacity(rest.len() / 3);
+    let rest = array(rest, &mut transaction)?;
+    let rest = rest.strip_prefix(br#","senderAuthenticator":"#)?;
+    let mut sender_authenticator = Vec::with_capacity(99);
+    let rest = array(rest, &mut sender_authenticator)?;
+    (rest == b"}").then_some(Envelope {
+        transaction,
+        sender_authenticator,
+    })
+}
+
+/// Decompressed Ed25519 keys by their bytes: payers repeat, and decompressing a point costs
+/// a sizeable share of a signature check. Bounded; cleared when full.
+fn verifying_key(bytes: &[u8; 32]) -> Option<VerifyingKey> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KEYS: OnceLock<Mutex<HashMap<[u8; 32], VerifyingKey>>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(k) = keys.lock().ok()?.get(bytes) {
+        return Some(*k);
+    }
+    let key = VerifyingKey::from_bytes(bytes).ok()?;
+    let mut map = keys.lock().ok()?;
+    if map.len() >= 4_096 {
+        map.clear();
+    }
+    map.insert(*bytes, key);
+    Some(key)
+}
+
 /// Gas a sponsored payment may ask the fee payer for, at most.
 pub const MAX_SPONSORED_GAS_AMOUNT: u64 = 500_000;
 /// Gas unit price a sponsored payment may ask for, at most.
@@ -98,8 +156,11 @@ impl AptosPayment {
             .and_then(Value::as_str)
             .ok_or_else(|| bad("payload.transaction missing".into()))?;
         let json = decode_base64(text).map_err(|e| bad(format!("payload.transaction: {e}")))?;
-        let envelope: Envelope = serde_json::from_slice(&json)
-            .map_err(|e| bad(format!("payload.transaction envelope: {e}")))?;
+        let envelope = match fast_envelope(&json) {
+            Some(e) => e,
+            None => serde_json::from_slice(&json)
+                .map_err(|e| bad(format!("payload.transaction envelope: {e}")))?,
+        };
         let (raw, fee_payer): (RawTransaction, Option<AccountAddress>) =
             aptos_bcs::from_bytes(&envelope.transaction)
                 .map_err(|e| bad(format!("transaction BCS: {e}")))?;
@@ -157,7 +218,7 @@ impl AptosPayment {
             ));
         }
         let bad_sig = || Invalid::new(Reason::InvalidSignature, "signature does not verify");
-        let key = VerifyingKey::from_bytes(&public_key.0).map_err(|_| bad_sig())?;
+        let key = verifying_key(&public_key.0).ok_or_else(bad_sig)?;
         let signature = Signature::from_bytes(&signature.0);
         let raw = aptos_bcs::to_bytes(&self.raw).map_err(|_| bad_sig())?;
         let verifies = |message: &[u8]| key.verify(message, &signature).is_ok();
@@ -333,4 +394,40 @@ pub(crate) fn requirement_address(text: &str, what: &str) -> Result<AccountAddre
 pub(crate) fn requirement_amount(text: &str) -> Result<u64, Invalid> {
     text.parse()
         .map_err(|_| Invalid::new(Reason::VerificationError, format!("amount {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_envelope_reader_agrees_with_serde_or_declines() {
+        let cases: &[&[u8]] = &[
+            br#"{"transaction":[1,2,255,0],"senderAuthenticator":[0,32]}"#,
+            br#"{"transaction":[],"senderAuthenticator":[]}"#,
+            br#"{"transaction":[256],"senderAuthenticator":[]}"#,
+            br#"{"transaction":[01],"senderAuthenticator":[]}"#,
+            br#"{"transaction":[1,],"senderAuthenticator":[]}"#,
+            br#"{"transaction": [1],"senderAuthenticator":[]}"#,
+            br#"{"senderAuthenticator":[1],"transaction":[2]}"#,
+            br#"{"transaction":[1],"senderAuthenticator":[2]} "#,
+            br#"{"transaction":[1],"senderAuthenticator":[2],"x":1}"#,
+            br#"{"transaction":[-1],"senderAuthenticator":[]}"#,
+            br#"{"transaction":[1.0],"senderAuthenticator":[]}"#,
+        ];
+        for case in cases {
+            let serde: Option<Envelope> = serde_json::from_slice(case).ok();
+            // Declined cases go to serde, which decides with its own checks.
+            if let Some(fast) = fast_envelope(case) {
+                let serde = serde.expect("fast accepted what serde rejects");
+                assert_eq!(fast.transaction, serde.transaction);
+                assert_eq!(fast.sender_authenticator, serde.sender_authenticator);
+            }
+        }
+        assert!(fast_envelope(cases[0]).is_some() && fast_envelope(cases[1]).is_some());
+        assert!(
+            fast_envelope(cases[2]).is_none(),
+            "values above 255 are not bytes"
+        );
+    }
 }

@@ -110,7 +110,11 @@ async fn world(scheme: &str) -> World {
 #[tokio::test]
 async fn exact_over_http_pays_once_and_returns_the_resource() {
     let w = world("exact").await;
-    let plain = reqwest::get(format!("{}/gpu", w.url)).await.unwrap();
+    let plain = computestream_core::http_client()
+        .get(format!("{}/gpu", w.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(plain.status().as_u16(), 402);
     assert!(plain.headers().contains_key("payment-required"));
 
@@ -202,7 +206,7 @@ async fn stream_over_http_opens_a_job_that_later_requests_use() {
         10_000_000 - 1_200_000
     );
 
-    let again = reqwest::Client::new()
+    let again = computestream_core::http_client()
         .get(format!("{}/gpu", w.url))
         .header("COMPUTESTREAM-JOB", &job)
         .send()
@@ -218,7 +222,7 @@ async fn stream_over_http_opens_a_job_that_later_requests_use() {
 #[tokio::test]
 async fn the_facilitator_server_answers_bad_input_with_400() {
     let w = world("exact").await;
-    let http = reqwest::Client::new();
+    let http = computestream_core::http_client();
     let r = http
         .post(format!("{}/verify", w.facilitator_url))
         .header("content-type", "application/json")

@@ -18,6 +18,16 @@ use crate::contract::{ContractEvent, EventRecord, ViewRequest};
 use crate::error::{Error, RejectReason, Result};
 use crate::types::AccountAddress;
 
+/// A reqwest client that can speak TLS. aptos-sdk builds reqwest without a bundled crypto
+/// provider (so one build also works for wasm32); this installs `ring`, aptos-sdk's choice,
+/// unless the application already chose one. Use it for every HTTP client in the process.
+pub fn http_client() -> reqwest::Client {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::Client::new()
+}
+
 /// How long [`Ledger::submit`] waits for a transaction to commit.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -39,7 +49,7 @@ impl AptosLedger {
         let node = FullnodeClient::new(config)?;
         Ok(AptosLedger {
             node,
-            http: reqwest::Client::new(),
+            http: http_client(),
             base: node_url.to_string(),
             contract,
             chain_id: OnceLock::new(),

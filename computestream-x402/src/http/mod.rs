@@ -6,14 +6,10 @@ mod client;
 mod facilitator;
 mod layer;
 
-/// A reqwest client. reqwest is built without a bundled TLS crypto provider (aptos-sdk's
-/// choice, so the same build works for wasm32); install `ring` unless the application
-/// already chose one.
+/// A reqwest client with a TLS crypto provider installed (see
+/// [`computestream_core::http_client`]).
 pub fn http_client() -> reqwest::Client {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-    reqwest::Client::new()
+    computestream_core::http_client()
 }
 
 pub use client::{ClientError, Paid, PayingClient, SpendingPolicy};
