@@ -1,84 +1,45 @@
 //! The gate end to end on the embedded ledger, without HTTP: 402 → pay → verify → handler →
 //! settle → receipt, for `exact` and `stream`; replays; later stream requests by job id; v1.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use common::{Market, NOW};
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
-use computestream_core::ledger::local::ManualClock;
-use computestream_core::{AssetId, ContractClient, JobId, Ledger, LocalLedger, Rate, Signer};
+use computestream_core::{ContractClient, JobId, Ledger};
 use computestream_x402::gate::{Decision, Gate, JOB_HEADER};
-use computestream_x402::schemes::{StreamTerms, TxnParams, exact_requirements, pay};
+use computestream_x402::schemes::{TxnParams, pay};
 use computestream_x402::wire::{
     self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayloadV1, PaymentRequired,
     PaymentRequiredV1, ResourceInfo, SettleResponse, X_PAYMENT, X_PAYMENT_RESPONSE,
 };
-use computestream_x402::{LocalFacilitator, Network};
 use serde_json::json;
 
-const NOW: u64 = 1_700_000_000;
-
 struct World {
-    ledger: Arc<LocalLedger>,
-    clock: ManualClock,
-    buyer: Signer,
-    provider: Signer,
-    usdc: AssetId,
+    market: Market,
     gate: Gate,
 }
 
+impl std::ops::Deref for World {
+    type Target = Market;
+    fn deref(&self) -> &Market {
+        &self.market
+    }
+}
+
 async fn world() -> World {
-    let (ledger, clock) = LocalLedger::with_manual_clock(NOW);
-    let ledger = Arc::new(ledger);
-    let usdc = ledger.create_asset("USDC", 6).unwrap();
-    let buyer = Signer::from_seed("gate:buyer");
-    let provider = Signer::from_seed("gate:provider");
-    let fee_payer = Signer::from_seed("gate:fee-payer");
-    ledger.mint(buyer.address(), usdc, 10_000_000).unwrap();
-    ledger
-        .mint(provider.address(), AssetId::NATIVE, 1_000_000_000)
-        .unwrap();
-    let client = ContractClient::new(ledger.clone(), LOCAL_CONTRACT_ADDRESS);
-    client
-        .register_provider(&provider, "H100".into(), 80, 2_000_000_000_000, 100_000_000)
-        .await
-        .unwrap();
-    let facilitator = Arc::new(LocalFacilitator::new(
-        ledger.clone(),
-        Network::Localnet,
-        LOCAL_CONTRACT_ADDRESS,
-        vec![fee_payer],
-    ));
-    let fp = facilitator.fee_payer();
-    let accepts = vec![
-        exact_requirements(Network::Localnet, usdc, provider.address(), 1_000, 60, fp),
-        StreamTerms {
-            network: Network::Localnet,
-            contract: LOCAL_CONTRACT_ADDRESS,
-            provider: provider.address(),
-            asset: usdc,
-            rate: Rate::from_nanos_per_second(2_000_000_000_000),
-            max_duration_seconds: 600,
-            fee_payer: fp,
-        }
-        .requirements(60)
-        .unwrap(),
-    ];
+    let market = Market::open("gate").await;
+    let accepts = vec![market.exact(), market.stream()];
     let resource = ResourceInfo {
         url: "http://localhost/gpu".into(),
         description: Some("GPU seconds".into()),
         mime_type: None,
     };
-    let gate =
-        Gate::new(facilitator, resource, accepts).with_stream_admission(ledger.clone(), None);
-    World {
-        ledger,
-        clock,
-        buyer,
-        provider,
-        usdc,
-        gate,
-    }
+    let gate = Gate::new(Arc::new(market.facilitator()), resource, accepts)
+        .with_stream_admission(market.ledger.clone(), None);
+    World { market, gate }
 }
 
 fn headers(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> + use<> {

@@ -2,6 +2,8 @@
 //! produce, verified by a facilitator over the embedded ledger (balance and simulation
 //! included). A valid payment of each scheme passes the same path first.
 
+mod common;
+
 use std::sync::Arc;
 
 use aptos_sdk::aptos_bcs;
@@ -9,86 +11,40 @@ use aptos_sdk::transaction::{
     AccountAuthenticator, EntryFunction, RawTransaction, Script, TransactionPayload,
 };
 use aptos_sdk::types::{ChainId, MoveModuleId};
+use common::{Market, NOW};
 use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS, metadata_type_tag};
-use computestream_core::{AccountAddress, AssetId, ContractClient, LocalLedger, Rate, Signer};
+use computestream_core::{AccountAddress, LocalLedger, Signer};
+use computestream_x402::LocalFacilitator;
 use computestream_x402::aptos::AptosPayment;
 use computestream_x402::facilitator::Facilitator;
-use computestream_x402::schemes::{StreamTerms, TxnParams, exact_requirements, pay};
+use computestream_x402::schemes::{TxnParams, pay};
 use computestream_x402::wire::{
     self, PaymentHeader, PaymentPayload, PaymentRequirements, WireError,
 };
-use computestream_x402::{LocalFacilitator, Network};
 use serde_json::{Value, json};
 
-const NOW: u64 = 1_700_000_000;
-
+/// The shared market plus its facilitator.
 struct World {
     facilitator: LocalFacilitator<Arc<LocalLedger>>,
-    ledger: Arc<LocalLedger>,
-    buyer: Signer,
-    provider: Signer,
-    fee_payer: Signer,
-    usdc: AssetId,
+    market: Market,
+}
+
+impl std::ops::Deref for World {
+    type Target = Market;
+    fn deref(&self) -> &Market {
+        &self.market
+    }
 }
 
 async fn world() -> World {
-    let (ledger, _clock) = LocalLedger::with_manual_clock(NOW);
-    let ledger = Arc::new(ledger);
-    let usdc = ledger.create_asset("USDC", 6).unwrap();
-    let buyer = Signer::from_seed("hostile:buyer");
-    let provider = Signer::from_seed("hostile:provider");
-    let fee_payer = Signer::from_seed("hostile:fee-payer");
-    ledger.mint(buyer.address(), usdc, 10_000_000).unwrap();
-    ledger
-        .mint(provider.address(), AssetId::NATIVE, 1_000_000_000)
-        .unwrap();
-    let client = ContractClient::new(ledger.clone(), LOCAL_CONTRACT_ADDRESS);
-    client
-        .register_provider(&provider, "H100".into(), 80, 2_000_000_000_000, 100_000_000)
-        .await
-        .unwrap();
-    let facilitator = LocalFacilitator::new(
-        ledger.clone(),
-        Network::Localnet,
-        LOCAL_CONTRACT_ADDRESS,
-        vec![Signer::from_seed("hostile:fee-payer")],
-    );
+    let market = Market::open("hostile").await;
     World {
-        facilitator,
-        ledger,
-        buyer,
-        provider,
-        fee_payer,
-        usdc,
+        facilitator: market.facilitator(),
+        market,
     }
 }
 
 impl World {
-    fn exact(&self) -> PaymentRequirements {
-        exact_requirements(
-            Network::Localnet,
-            self.usdc,
-            self.provider.address(),
-            1_000,
-            60,
-            Some(self.fee_payer.address()),
-        )
-    }
-
-    fn stream(&self) -> PaymentRequirements {
-        StreamTerms {
-            network: Network::Localnet,
-            contract: LOCAL_CONTRACT_ADDRESS,
-            provider: self.provider.address(),
-            asset: self.usdc,
-            rate: Rate::from_nanos_per_second(2_000_000_000_000),
-            max_duration_seconds: 600,
-            fee_payer: Some(self.fee_payer.address()),
-        }
-        .requirements(60)
-        .unwrap()
-    }
-
     fn pay(&self, r: &PaymentRequirements) -> PaymentPayload {
         pay(
             &self.buyer,
