@@ -96,7 +96,16 @@ fn main() {
         let sig = rate(|| {
             black_box(payment.check_sender_signature()).unwrap();
         });
-        println!("parts: inner decode {inner:.0}/s, sender signature {sig:.0}/s");
+        let b64 = rate(|| {
+            black_box(wire::decode_base64(black_box(&header)).unwrap());
+        });
+        let json_bytes = wire::decode_base64(&header).unwrap();
+        let json = rate(|| {
+            black_box(serde_json::from_slice::<PaymentPayload>(black_box(&json_bytes)).unwrap());
+        });
+        println!(
+            "parts: base64 {b64:.0}/s, typed JSON {json:.0}/s, inner decode {inner:.0}/s, sender signature {sig:.0}/s"
+        );
     }
     let secs = SECONDS.to_string();
     let node = peer(
