@@ -78,6 +78,8 @@ pub struct Gate {
     resource: ResourceInfo,
     accepts: Vec<PaymentRequirements>,
     replay: ReplayGuard,
+    /// `payment-identifier` of each settled payment that carried one, by digest.
+    identifiers: Mutex<HashMap<[u8; 32], String>>,
     streams: Option<StreamView>,
 }
 
@@ -117,6 +119,7 @@ impl Gate {
             resource,
             accepts,
             replay: ReplayGuard::default(),
+            identifiers: Mutex::new(HashMap::new()),
             streams: None,
         }
     }
@@ -223,8 +226,9 @@ impl Gate {
         let (digest, expires) = (payment.digest(), payment.raw.expiration_timestamp_secs);
         match self.replay.begin(digest, expires, now_secs()) {
             Begin::Locked => {}
-            // The same payment again: idempotent only for a client that named it.
-            Begin::Settled(receipt) if payload.payment_identifier().ok().flatten().is_some() => {
+            // The same payment again: idempotent only when it was settled under the same
+            // `payment-identifier` (extensions are not signed, so one cannot be added later).
+            Begin::Settled(receipt) if self.settled_under(digest, &payload) => {
                 let job = job_of(&receipt);
                 return Decision::Proceed(Admitted {
                     version,
@@ -303,9 +307,27 @@ impl Gate {
             ));
             return Err(response);
         }
+        if let Ok(Some(id)) = payload.payment_identifier() {
+            let mut ids = self.identifiers.lock().unwrap_or_else(|p| p.into_inner());
+            if ids.len() > 10_000 {
+                ids.clear();
+            }
+            ids.insert(digest, id.to_string());
+        }
         admitted.job = job_of(&receipt);
         admitted.receipt = Some(receipt);
         Ok(())
+    }
+
+    fn settled_under(&self, digest: [u8; 32], payload: &PaymentPayload) -> bool {
+        let Ok(Some(id)) = payload.payment_identifier() else {
+            return false;
+        };
+        self.identifiers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&digest)
+            .is_some_and(|original| original == id)
     }
 
     /// After the handler: settles an `exact` payment if the handler succeeded (a failed

@@ -331,6 +331,22 @@ async fn payment_identifier_makes_a_retry_idempotent() {
         header(&second, PAYMENT_RESPONSE)
     );
     assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
+    // Extensions are not signed: the same payment under another identifier is a replay.
+    let mut other = payment.clone();
+    let mut ext = serde_json::Map::new();
+    ext.insert(
+        "payment-identifier".into(),
+        json!({"info": {"id": "order-0000000000000002"}}),
+    );
+    other.extensions = Some(ext);
+    let Decision::Respond(r) = w
+        .gate
+        .begin(headers(&[(PAYMENT_SIGNATURE, wire::encode_header(&other))]))
+        .await
+    else {
+        panic!("a re-labelled replay is admitted");
+    };
+    assert_eq!(r.status, 402);
     // A malformed identifier is a 400.
     let mut bad = pay(
         &w.buyer,
@@ -354,4 +370,49 @@ async fn payment_identifier_makes_a_retry_idempotent() {
         panic!()
     };
     assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn an_identifier_added_to_a_settled_payment_does_not_admit_it_again() {
+    let w = world().await;
+    let required = w.challenge().await;
+    let payment = pay(
+        &w.buyer,
+        &required.accepts[0],
+        None,
+        TxnParams::new(w.seq().await, NOW),
+        "",
+    )
+    .unwrap();
+    let Decision::Proceed(a) = w
+        .gate
+        .begin(headers(&[(
+            PAYMENT_SIGNATURE,
+            wire::encode_header(&payment),
+        )]))
+        .await
+    else {
+        panic!("admitted");
+    };
+    w.gate.finish(a, true).await.unwrap();
+    // Someone replays the captured header with an identifier attached.
+    let mut replay = payment.clone();
+    let mut ext = serde_json::Map::new();
+    ext.insert(
+        "payment-identifier".into(),
+        json!({"info": {"id": "replayed-0000000000000"}}),
+    );
+    replay.extensions = Some(ext);
+    let Decision::Respond(r) = w
+        .gate
+        .begin(headers(&[(
+            PAYMENT_SIGNATURE,
+            wire::encode_header(&replay),
+        )]))
+        .await
+    else {
+        panic!("a replay with a fresh identifier is admitted");
+    };
+    assert_eq!(r.status, 402);
+    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
 }
