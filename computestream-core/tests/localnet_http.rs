@@ -276,3 +276,46 @@ async fn twenty_concurrent_clients_times_a_hundred_transactions_are_all_accounte
     }
     assert_eq!(total, 2_000);
 }
+
+#[tokio::test]
+async fn committed_transactions_show_their_payload_gas_and_signature() {
+    let (ledger, net) = net().await;
+    let provider = Signer::from_seed("http:shape");
+    ledger
+        .mint(provider.address(), AssetId::NATIVE, 1_000_000_000)
+        .unwrap();
+    let node = Arc::new(AptosLedger::new(&net.node_url(), LOCAL_CONTRACT_ADDRESS).unwrap());
+    let client = ContractClient::new(node, LOCAL_CONTRACT_ADDRESS);
+    let o = client
+        .register_provider(&provider, "H100".into(), 80, 2_000_000_000_000, 1_000)
+        .await
+        .unwrap();
+    let v: Value = computestream_core::http_client()
+        .get(format!(
+            "{}/transactions/by_hash/{}",
+            net.node_url(),
+            o.hash
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["type"], "user_transaction");
+    assert_eq!(v["success"], true);
+    assert_eq!(v["payload"]["type"], "entry_function_payload");
+    assert!(
+        v["payload"]["function"]
+            .as_str()
+            .unwrap()
+            .ends_with("::provider_registry::register_provider")
+    );
+    assert_eq!(
+        v["payload"]["arguments"],
+        json!(["H100", "80", "2000000000000", "1000"])
+    );
+    assert_eq!(v["max_gas_amount"], "200000");
+    assert_eq!(v["signature"]["type"], "ed25519_signature");
+    assert_eq!(v["events"][0]["data"]["gpu_type"], "H100");
+}

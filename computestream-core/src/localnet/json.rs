@@ -4,7 +4,9 @@
 use aptos_sdk::aptos_bcs;
 use serde_json::{Value, json};
 
-use crate::contract::{ContractEvent, EventRecord, Module};
+use aptos_sdk::transaction::{SignedTransaction, TransactionAuthenticator, TransactionPayload};
+
+use crate::contract::{Call, ContractEvent, EventRecord, FrameworkCall, Module};
 use crate::error::{Error, Result};
 use crate::ledger::TxnOutcome;
 use crate::types::AccountAddress;
@@ -123,8 +125,97 @@ pub(crate) fn event_json(contract: AccountAddress, record: &EventRecord, index: 
     })
 }
 
-/// A committed transaction in the node's shape.
-pub(crate) fn transaction_json(contract: AccountAddress, t: &TxnOutcome) -> Value {
+/// A transaction payload in the node's shape: our contracts' and the supported framework
+/// functions get their arguments as JSON, anything else as hex BCS.
+fn payload_json(contract: AccountAddress, payload: &TransactionPayload) -> Value {
+    let TransactionPayload::EntryFunction(f) = payload else {
+        return json!({"type": "unsupported_payload"});
+    };
+    let hex_args = || {
+        f.args
+            .iter()
+            .map(|a| json!(format!("0x{}", hex::encode(a))))
+            .collect::<Vec<_>>()
+    };
+    let arguments = match Call::from_entry_function(contract, f) {
+        Ok(call) => {
+            let named = serde_json::to_value(&call).unwrap_or(Value::Null);
+            call.parameters()
+                .iter()
+                .map(|(name, _)| named[*name].clone())
+                .collect()
+        }
+        Err(_) => match FrameworkCall::from_entry_function(f) {
+            Ok(FrameworkCall::TransferAsset { asset, to, amount }) => {
+                vec![
+                    json!(asset.to_hex()),
+                    json!(to.to_hex()),
+                    json!(amount.to_string()),
+                ]
+            }
+            Ok(FrameworkCall::TransferNative { to, amount }) => {
+                vec![json!(to.to_hex()), json!(amount.to_string())]
+            }
+            _ => hex_args(),
+        },
+    };
+    json!({
+        "type": "entry_function_payload",
+        "function": format!("{}::{}::{}", f.module.address.to_hex(), f.module.name, f.function),
+        "type_arguments": f.type_args.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        "arguments": arguments,
+    })
+}
+
+fn signature_json(txn: &SignedTransaction) -> Value {
+    match &txn.authenticator {
+        TransactionAuthenticator::Ed25519 {
+            public_key,
+            signature,
+        } => json!({
+            "type": "ed25519_signature",
+            "public_key": format!("0x{}", hex::encode(public_key.0)),
+            "signature": format!("0x{}", hex::encode(signature.0)),
+        }),
+        TransactionAuthenticator::FeePayer {
+            fee_payer_address, ..
+        } => json!({
+            "type": "fee_payer_signature",
+            "fee_payer_address": fee_payer_address.to_hex(),
+        }),
+        _ => json!({"type": "unsupported_signature"}),
+    }
+}
+
+/// A committed transaction in the node's shape (with its payload, gas fields and signature
+/// when the ledger still holds the signed transaction).
+pub(crate) fn transaction_json(
+    contract: AccountAddress,
+    t: &TxnOutcome,
+    signed: Option<&SignedTransaction>,
+) -> Value {
+    let mut v = outcome_json(contract, t);
+    if let (Some(txn), Some(map)) = (signed, v.as_object_mut()) {
+        let raw = &txn.raw_txn;
+        map.insert(
+            "max_gas_amount".into(),
+            json!(raw.max_gas_amount.to_string()),
+        );
+        map.insert(
+            "gas_unit_price".into(),
+            json!(raw.gas_unit_price.to_string()),
+        );
+        map.insert(
+            "expiration_timestamp_secs".into(),
+            json!(raw.expiration_timestamp_secs.to_string()),
+        );
+        map.insert("payload".into(), payload_json(contract, &raw.payload));
+        map.insert("signature".into(), signature_json(txn));
+    }
+    v
+}
+
+fn outcome_json(contract: AccountAddress, t: &TxnOutcome) -> Value {
     let zero = format!("0x{}", "0".repeat(64));
     json!({
         "type": "user_transaction",

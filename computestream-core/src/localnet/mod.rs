@@ -270,7 +270,8 @@ async fn simulate(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response
     match s.ledger.simulate(&txn).await {
         Ok(outcome) => axum::Json(json!([json::transaction_json(
             s.ledger.contract(),
-            &outcome
+            &outcome,
+            Some(&txn),
         )]))
         .into_response(),
         Err(e) => error_response(e, s.ledger.contract()),
@@ -297,7 +298,15 @@ async fn by_hash(State(s): Shared, Path(hash): Path<String>) -> Response {
         Err(e) => return error_response(e, s.ledger.contract()),
     };
     match found {
-        Some(t) => axum::Json(json::transaction_json(s.ledger.contract(), &t)).into_response(),
+        Some(t) => {
+            let signed = s.ledger.signed_transaction(h);
+            axum::Json(json::transaction_json(
+                s.ledger.contract(),
+                &t,
+                signed.as_ref(),
+            ))
+            .into_response()
+        }
         None => node_error(
             StatusCode::NOT_FOUND,
             "transaction_not_found",

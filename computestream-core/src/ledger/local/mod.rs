@@ -122,6 +122,7 @@ impl LocalLedgerBuilder {
             version: 0,
             last_timestamp_usecs: 0,
             txns: HashMap::new(),
+            signed: HashMap::new(),
             log: None,
         };
         let ledger_clock = self.clock;
@@ -153,6 +154,8 @@ struct Inner {
     version: u64,
     last_timestamp_usecs: u64,
     txns: HashMap<HashValue, TxnOutcome>,
+    /// The committed transactions themselves, for the node API's transaction view.
+    signed: HashMap<HashValue, SignedTransaction>,
     log: Option<Log>,
 }
 
@@ -213,6 +216,11 @@ impl LocalLedger {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A committed transaction by hash.
+    pub fn signed_transaction(&self, hash: HashValue) -> Option<SignedTransaction> {
+        self.lock().signed.get(&hash).cloned()
     }
 
     /// The version of the last committed transaction.
@@ -314,6 +322,7 @@ impl LocalLedger {
                 let (state, outcome) = self.run(inner, &txn, timestamp_usecs, false)?;
                 inner.state = state;
                 inner.version = outcome.version;
+                inner.signed.insert(outcome.hash, txn);
                 inner.txns.insert(outcome.hash, outcome);
             }
         }
@@ -496,6 +505,7 @@ impl Ledger for LocalLedger {
         inner.state = state;
         inner.version = outcome.version;
         inner.txns.insert(outcome.hash, outcome.clone());
+        inner.signed.insert(outcome.hash, txn.clone());
         Ok(outcome)
     }
 
