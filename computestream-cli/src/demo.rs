@@ -364,14 +364,7 @@ pub(crate) async fn run(
         },
     );
     driver.add(job);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let d = driver.clone();
-    let run = tokio::spawn(async move {
-        d.run(async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let running = driver.spawn();
 
     let stream_now = || {
         let client = &client;
@@ -418,8 +411,7 @@ pub(crate) async fn run(
         .close_stream(&agent, job.buyer, job.id)
         .await
         .map_err(e("close_stream"))?;
-    let _ = stop.send(());
-    let _ = run.await;
+    running.stop().await.map_err(e("scheduler"))?;
     while let Ok(ev) = events.try_recv() {
         if let DriverEvent::Settled { hash, amount, .. } = ev {
             settled_txns.push((hash, format!("process_payment ({})", fmt(amount))));

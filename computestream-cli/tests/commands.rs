@@ -1,6 +1,9 @@
 //! Every command of the `computestream` binary against an in-process localnet, checking
 //! outputs and exit codes (`--json` where a value is read back).
 
+mod common;
+
+use common::KillOnDrop;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -52,6 +55,26 @@ impl Env {
     fn key(&self, name: &str) -> PathBuf {
         self.dir.path().join(format!("{name}.key"))
     }
+}
+
+/// `job create` by the buyer for `provider`; the new job's BUYER/ID.
+fn create_job(env: &Env, provider: &str, escrow: &str, max_duration: &str) -> String {
+    let v = env.json(
+        Some("buyer"),
+        &[
+            "job",
+            "create",
+            "--provider",
+            provider,
+            "--image",
+            "img",
+            "--escrow",
+            escrow,
+            "--max-duration",
+            max_duration,
+        ],
+    );
+    v["job"].as_str().unwrap().to_string()
 }
 
 fn address_of(env: &Env, name: &str) -> String {
@@ -130,62 +153,17 @@ async fn every_chain_command_works_against_a_localnet() {
     );
 
     // job lifecycle without a stream
-    let v = env.json(
-        Some("buyer"),
-        &[
-            "job",
-            "create",
-            "--provider",
-            &p,
-            "--image",
-            "img",
-            "--escrow",
-            "1000",
-            "--max-duration",
-            "60",
-        ],
-    );
-    let job1 = v["job"].as_str().unwrap().to_string();
+    let job1 = create_job(&env, &p, "1000", "60");
     assert_eq!(job1, format!("{b}/1"));
     env.ok(Some("buyer"), &["job", "cancel", "1"]);
     let job = env.json(None, &["job", "show", &job1]);
     assert_eq!(job["status"], 4, "cancelled");
-    let v = env.json(
-        Some("buyer"),
-        &[
-            "job",
-            "create",
-            "--provider",
-            &p,
-            "--image",
-            "img",
-            "--escrow",
-            "1000",
-            "--max-duration",
-            "60",
-        ],
-    );
-    let job2 = v["job"].as_str().unwrap().to_string();
+    let job2 = create_job(&env, &p, "1000", "60");
     env.ok(Some("provider"), &["job", "start", &job2]);
     env.ok(Some("provider"), &["job", "fail", &job2]);
 
     // A pending job keeps the provider from leaving until it is cancelled (below).
-    let v = env.json(
-        Some("buyer"),
-        &[
-            "job",
-            "create",
-            "--provider",
-            &p,
-            "--image",
-            "img",
-            "--escrow",
-            "1000000",
-            "--max-duration",
-            "3600",
-        ],
-    );
-    let job3 = v["job"].as_str().unwrap().to_string();
+    let job3 = create_job(&env, &p, "1000000", "3600");
     // rent: job 4 with escrow and stream in one transaction
     let v = env.json(
         Some("buyer"),
@@ -451,16 +429,6 @@ async fn x402_decode_and_pay_and_the_facilitator() {
         supported["kinds"][0]["extra"]["feePayer"],
         Value::String(p.clone())
     );
-}
-
-/// Kills a spawned server even when an assertion fails, so no test leaves it running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

@@ -1,24 +1,17 @@
 //! `computestream localnet --state-dir` killed with SIGKILL under load, then restarted on the
 //! same directory: every transaction it acknowledged is still there.
 
+mod common;
+
+use common::KillOnDrop;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
 use computestream_core::{AptosLedger, ContractClient, Ledger, Signer};
-
-/// Kills the localnet even when an assertion fails, so no test leaves it running.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn start(dir: &std::path::Path) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_computestream"))

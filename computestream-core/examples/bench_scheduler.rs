@@ -213,14 +213,7 @@ async fn main() {
     }
     let cpu_before = cpu_seconds();
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let d = driver.clone();
-    let run = tokio::spawn(async move {
-        d.run(async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let running = driver.spawn();
     // Streams arrive over the first interval, as rentals do (the driver settles each at once
     // and then every INTERVAL s), then the driver runs for `seconds` more.
     let started = Instant::now();
@@ -234,8 +227,7 @@ async fn main() {
     }
     let arrival = started.elapsed();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.send(()).unwrap();
-    run.await.unwrap().unwrap();
+    running.stop().await.unwrap();
     let busy = started.elapsed();
     let cpu = cpu_seconds() - cpu_before;
 

@@ -151,31 +151,23 @@ async fn faults_and_a_restart_leave_every_stream_paid_exactly() {
                 driver.add(j.id);
             }
         }
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let d = driver.clone();
-        let task = tokio::spawn(async move {
-            d.run(async {
-                let _ = stopped.await;
-            })
-            .await
-        });
-        (driver, events, stop, task)
+        let running = driver.spawn();
+        (driver, events, running)
     };
 
     let mut all_events = Vec::new();
-    let (_d, mut events, stop, task) = start_driver(false);
+    let (_d, mut events, running) = start_driver(false);
     for _ in 0..20 {
         clock.advance_secs(1);
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    stop.send(()).unwrap();
-    task.await.unwrap().unwrap();
+    running.stop().await.unwrap();
     while let Ok(e) = events.try_recv() {
         all_events.push(e);
     }
 
     // Restart from the checkpoint.
-    let (driver, mut events, stop, task) = start_driver(true);
+    let (driver, mut events, running) = start_driver(true);
     for t in 21..=40u64 {
         clock.advance_secs(1);
         if t == 30 {
@@ -243,8 +235,7 @@ async fn faults_and_a_restart_leave_every_stream_paid_exactly() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stop.send(()).unwrap();
-    task.await.unwrap().unwrap();
+    running.stop().await.unwrap();
     while let Ok(e) = events.try_recv() {
         all_events.push(e);
     }
@@ -342,20 +333,12 @@ async fn the_buyer_side_driver_tops_up_a_low_stream_within_its_cap() {
         },
     );
     driver.add(job);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let d = driver.clone();
-    let task = tokio::spawn(async move {
-        d.run(async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let running = driver.spawn();
     for _ in 0..60 {
         clock.advance_secs(1);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    stop.send(()).unwrap();
-    task.await.unwrap().unwrap();
+    running.stop().await.unwrap();
     let mut topped = 0;
     while let Ok(e) = events.try_recv() {
         if let DriverEvent::ToppedUp { amount, .. } = e {

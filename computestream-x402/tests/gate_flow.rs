@@ -12,8 +12,9 @@ use computestream_core::{ContractClient, JobId, Ledger};
 use computestream_x402::gate::{Decision, Gate, JOB_HEADER};
 use computestream_x402::schemes::{TxnParams, pay};
 use computestream_x402::wire::{
-    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayloadV1, PaymentRequired,
-    PaymentRequiredV1, ResourceInfo, SettleResponse, X_PAYMENT, X_PAYMENT_RESPONSE,
+    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayload, PaymentPayloadV1,
+    PaymentRequired, PaymentRequiredV1, PaymentRequirements, ResourceInfo, SettleResponse,
+    X_PAYMENT, X_PAYMENT_RESPONSE,
 };
 use serde_json::json;
 
@@ -71,6 +72,28 @@ impl World {
         let v1: PaymentRequiredV1 = serde_json::from_value(r.body).unwrap();
         assert_eq!(v1.accepts.len(), 2);
         wire::decode_header(header(&r.headers, PAYMENT_REQUIRED).unwrap()).unwrap()
+    }
+
+    /// The buyer's payment for `r`, at its next sequence number.
+    async fn pay(&self, r: &PaymentRequirements) -> PaymentPayload {
+        self.pay_for(r, "").await
+    }
+
+    /// The same, renting `image` (the `stream` scheme).
+    async fn pay_for(&self, r: &PaymentRequirements, image: &str) -> PaymentPayload {
+        pay(
+            &self.buyer,
+            r,
+            None,
+            TxnParams::new(self.seq().await, NOW),
+            image,
+        )
+        .unwrap()
+    }
+
+    /// The gate's decision on a request carrying `value` in header `name`.
+    async fn present(&self, name: &str, value: String) -> Decision {
+        self.gate.begin(headers(&[(name, value)])).await
     }
 
     async fn seq(&self) -> u64 {
@@ -144,14 +167,7 @@ async fn exact_pays_after_the_handler_and_a_replay_is_refused() {
 async fn a_failed_handler_releases_the_payment_unsettled() {
     let w = world().await;
     let required = w.challenge().await;
-    let payment = pay(
-        &w.buyer,
-        &required.accepts[0],
-        None,
-        TxnParams::new(w.seq().await, NOW),
-        "",
-    )
-    .unwrap();
+    let payment = w.pay(&required.accepts[0]).await;
     let h = wire::encode_header(&payment);
     let Decision::Proceed(admitted) = w
         .gate
@@ -176,14 +192,7 @@ async fn stream_opens_before_the_handler_and_later_requests_ride_on_the_job() {
     let required = w.challenge().await;
     let stream = &required.accepts[1];
     assert_eq!(stream.amount, "1200000", "rate × 600 s");
-    let payment = pay(
-        &w.buyer,
-        stream,
-        None,
-        TxnParams::new(w.seq().await, NOW),
-        "pytorch/pytorch:2.4",
-    )
-    .unwrap();
+    let payment = w.pay_for(stream, "pytorch/pytorch:2.4").await;
     let Decision::Proceed(admitted) = w
         .gate
         .begin(headers(&[(
@@ -250,25 +259,14 @@ async fn v1_clients_pay_with_x_payment_and_get_x_payment_response() {
     assert_eq!(req.max_amount_required, "1000");
     // A v1 client signs the same transaction and sends the v1 envelope.
     let v2 = w.challenge().await;
-    let signed = pay(
-        &w.buyer,
-        &v2.accepts[0],
-        None,
-        TxnParams::new(w.seq().await, NOW),
-        "",
-    )
-    .unwrap();
+    let signed = w.pay(&v2.accepts[0]).await;
     let p1 = PaymentPayloadV1 {
         x402_version: 1,
         scheme: req.scheme.clone(),
         network: req.network.clone(),
         payload: signed.payload,
     };
-    let Decision::Proceed(admitted) = w
-        .gate
-        .begin(headers(&[(X_PAYMENT, wire::encode_header(&p1))]))
-        .await
-    else {
+    let Decision::Proceed(admitted) = w.present(X_PAYMENT, wire::encode_header(&p1)).await else {
         panic!("v1 admitted");
     };
     let out = w.gate.finish(admitted, true).await.unwrap();
@@ -276,19 +274,8 @@ async fn v1_clients_pay_with_x_payment_and_get_x_payment_response() {
         wire::decode_header(header(&out, X_PAYMENT_RESPONSE).unwrap()).unwrap();
     assert!(receipt.success);
     // A v2 payload in the v1 header is refused as malformed.
-    let v2p = pay(
-        &w.buyer,
-        &v2.accepts[0],
-        None,
-        TxnParams::new(w.seq().await, NOW),
-        "",
-    )
-    .unwrap();
-    let Decision::Respond(r) = w
-        .gate
-        .begin(headers(&[(X_PAYMENT, wire::encode_header(&v2p))]))
-        .await
-    else {
+    let v2p = w.pay(&v2.accepts[0]).await;
+    let Decision::Respond(r) = w.present(X_PAYMENT, wire::encode_header(&v2p)).await else {
         panic!()
     };
     assert_eq!(r.status, 400);
@@ -298,14 +285,7 @@ async fn v1_clients_pay_with_x_payment_and_get_x_payment_response() {
 async fn payment_identifier_makes_a_retry_idempotent() {
     let w = world().await;
     let required = w.challenge().await;
-    let mut payment = pay(
-        &w.buyer,
-        &required.accepts[0],
-        None,
-        TxnParams::new(w.seq().await, NOW),
-        "",
-    )
-    .unwrap();
+    let mut payment = w.pay(&required.accepts[0]).await;
     let mut ext = serde_json::Map::new();
     ext.insert(
         "payment-identifier".into(),
@@ -340,22 +320,14 @@ async fn payment_identifier_makes_a_retry_idempotent() {
     );
     other.extensions = Some(ext);
     let Decision::Respond(r) = w
-        .gate
-        .begin(headers(&[(PAYMENT_SIGNATURE, wire::encode_header(&other))]))
+        .present(PAYMENT_SIGNATURE, wire::encode_header(&other))
         .await
     else {
         panic!("a re-labelled replay is admitted");
     };
     assert_eq!(r.status, 402);
     // A malformed identifier is a 400.
-    let mut bad = pay(
-        &w.buyer,
-        &required.accepts[0],
-        None,
-        TxnParams::new(w.seq().await, NOW),
-        "",
-    )
-    .unwrap();
+    let mut bad = w.pay(&required.accepts[0]).await;
     let mut ext = serde_json::Map::new();
     ext.insert(
         "payment-identifier".into(),
@@ -363,8 +335,7 @@ async fn payment_identifier_makes_a_retry_idempotent() {
     );
     bad.extensions = Some(ext);
     let Decision::Respond(r) = w
-        .gate
-        .begin(headers(&[(PAYMENT_SIGNATURE, wire::encode_header(&bad))]))
+        .present(PAYMENT_SIGNATURE, wire::encode_header(&bad))
         .await
     else {
         panic!()
@@ -376,14 +347,7 @@ async fn payment_identifier_makes_a_retry_idempotent() {
 async fn an_identifier_added_to_a_settled_payment_does_not_admit_it_again() {
     let w = world().await;
     let required = w.challenge().await;
-    let payment = pay(
-        &w.buyer,
-        &required.accepts[0],
-        None,
-        TxnParams::new(w.seq().await, NOW),
-        "",
-    )
-    .unwrap();
+    let payment = w.pay(&required.accepts[0]).await;
     let Decision::Proceed(a) = w
         .gate
         .begin(headers(&[(

@@ -12,7 +12,9 @@ use aptos_sdk::transaction::{
 };
 use aptos_sdk::types::{ChainId, MoveModuleId};
 use common::{Market, NOW};
-use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS, metadata_type_tag};
+use computestream_core::contract::{
+    Call, FrameworkCall, LOCAL_CONTRACT_ADDRESS, metadata_type_tag,
+};
 use computestream_core::{AccountAddress, LocalLedger, Signer};
 use computestream_x402::LocalFacilitator;
 use computestream_x402::aptos::AptosPayment;
@@ -86,6 +88,20 @@ fn envelope(p: &PaymentPayload) -> Value {
     serde_json::from_slice(&wire::decode_base64(text).unwrap()).unwrap()
 }
 
+/// The well-formed `0x1::primary_fungible_store::transfer`, as the core builds it.
+fn transfer(asset: AccountAddress, to: AccountAddress, amount: u64) -> TransactionPayload {
+    TransactionPayload::EntryFunction(
+        FrameworkCall::TransferAsset { asset, to, amount }
+            .entry_function()
+            .unwrap(),
+    )
+}
+
+fn bcs<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    aptos_bcs::to_bytes(v).unwrap()
+}
+
+/// A hand-made entry function, for the malformed cases the core's builders cannot produce.
 fn function(module: &str, name: &str, type_args: bool, args: Vec<Vec<u8>>) -> TransactionPayload {
     let (addr, module) = module.split_once("::").unwrap();
     TransactionPayload::EntryFunction(EntryFunction::new(
@@ -163,16 +179,7 @@ fn cases() -> Vec<Case> {
                 let asset = w.usdc.0;
                 (
                     w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = function(
-                            "0x1::primary_fungible_store",
-                            "transfer",
-                            true,
-                            vec![
-                                aptos_bcs::to_bytes(&asset).unwrap(),
-                                aptos_bcs::to_bytes(&to).unwrap(),
-                                aptos_bcs::to_bytes(&1000u64).unwrap(),
-                            ],
-                        );
+                        raw.payload = transfer(asset, to, 1000);
                     }),
                     r,
                 )
@@ -186,17 +193,7 @@ fn cases() -> Vec<Case> {
                 let to = w.provider.address();
                 (
                     w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = function(
-                            "0x1::primary_fungible_store",
-                            "transfer",
-                            true,
-                            vec![
-                                aptos_bcs::to_bytes(&AccountAddress::from_hex("0xa").unwrap())
-                                    .unwrap(),
-                                aptos_bcs::to_bytes(&to).unwrap(),
-                                aptos_bcs::to_bytes(&1000u64).unwrap(),
-                            ],
-                        );
+                        raw.payload = transfer(AccountAddress::from_hex("0xa").unwrap(), to, 1000);
                     }),
                     r,
                 )
@@ -210,16 +207,7 @@ fn cases() -> Vec<Case> {
                 let (asset, to) = (w.usdc.0, w.provider.address());
                 (
                     w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = function(
-                            "0x1::primary_fungible_store",
-                            "transfer",
-                            true,
-                            vec![
-                                aptos_bcs::to_bytes(&asset).unwrap(),
-                                aptos_bcs::to_bytes(&to).unwrap(),
-                                aptos_bcs::to_bytes(&999u64).unwrap(),
-                            ],
-                        );
+                        raw.payload = transfer(asset, to, 999);
                     }),
                     r,
                 )
@@ -326,10 +314,7 @@ fn cases() -> Vec<Case> {
                             "0x1::aptos_account",
                             "transfer",
                             false,
-                            vec![
-                                aptos_bcs::to_bytes(&to).unwrap(),
-                                aptos_bcs::to_bytes(&1000u64).unwrap(),
-                            ],
+                            vec![bcs(&to), bcs(&1000u64)],
                         );
                     }),
                     r,
@@ -348,11 +333,7 @@ fn cases() -> Vec<Case> {
                             "0x1::primary_fungible_store",
                             "transfer",
                             false,
-                            vec![
-                                aptos_bcs::to_bytes(&asset).unwrap(),
-                                aptos_bcs::to_bytes(&to).unwrap(),
-                                aptos_bcs::to_bytes(&1000u64).unwrap(),
-                            ],
+                            vec![bcs(&asset), bcs(&to), bcs(&1000u64)],
                         );
                     }),
                     r,
@@ -371,10 +352,7 @@ fn cases() -> Vec<Case> {
                             "0x1::primary_fungible_store",
                             "transfer",
                             true,
-                            vec![
-                                aptos_bcs::to_bytes(&to).unwrap(),
-                                aptos_bcs::to_bytes(&1000u64).unwrap(),
-                            ],
+                            vec![bcs(&to), bcs(&1000u64)],
                         );
                     }),
                     r,

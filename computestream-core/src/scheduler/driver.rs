@@ -416,6 +416,20 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
         self.write_checkpoint()
     }
 
+    /// Runs on the current tokio runtime until [`Running::stop`].
+    pub fn spawn(&self) -> Running {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let driver = self.clone();
+        let task = tokio::spawn(async move {
+            driver
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Running { stop, task }
+    }
+
     fn take_due(&self, now_ms: u64) -> Vec<JobId> {
         let mut t = self.timers();
         let limit = self.shared.permits.available_permits();
@@ -653,6 +667,24 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
                 });
             }
         }
+    }
+}
+
+/// A driver running in the background (from [`Driver::spawn`]).
+#[derive(Debug)]
+pub struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    /// Stops taking new settlements, waits for those in flight, writes the checkpoint.
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.stop.send(());
+        self.task.await.map_err(|e| Error::Transport {
+            message: format!("driver task: {e}"),
+            retryable: false,
+        })?
     }
 }
 

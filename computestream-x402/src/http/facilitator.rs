@@ -100,21 +100,21 @@ fn bad_request(e: JsonRejection) -> Response {
     (e.status(), Json(json!({"error": e.body_text()}))).into_response()
 }
 
-fn unavailable(e: FacilitatorError) -> Response {
-    (StatusCode::BAD_GATEWAY, Json(json!({"error": e.0}))).into_response()
+/// The facilitator's answer as JSON, or 502 when it could not give one.
+fn reply<T: serde::Serialize>(result: Result<T, FacilitatorError>) -> Response {
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => (StatusCode::BAD_GATEWAY, Json(json!({"error": e.0}))).into_response(),
+    }
 }
 
 async fn verify(
     State(f): State<Arc<dyn Facilitator>>,
     body: Result<Json<FacilitatorRequest>, JsonRejection>,
 ) -> Response {
-    let Json(r) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_request(e),
-    };
-    match f.verify(&r.payment_payload, &r.payment_requirements).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => unavailable(e),
+    match body {
+        Ok(Json(r)) => reply(f.verify(&r.payment_payload, &r.payment_requirements).await),
+        Err(e) => bad_request(e),
     }
 }
 
@@ -122,21 +122,14 @@ async fn settle(
     State(f): State<Arc<dyn Facilitator>>,
     body: Result<Json<FacilitatorRequest>, JsonRejection>,
 ) -> Response {
-    let Json(r) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_request(e),
-    };
-    match f.settle(&r.payment_payload, &r.payment_requirements).await {
-        Ok(s) => Json(s).into_response(),
-        Err(e) => unavailable(e),
+    match body {
+        Ok(Json(r)) => reply(f.settle(&r.payment_payload, &r.payment_requirements).await),
+        Err(e) => bad_request(e),
     }
 }
 
 async fn supported(State(f): State<Arc<dyn Facilitator>>) -> Response {
-    match f.supported().await {
-        Ok(s) => Json(s).into_response(),
-        Err(e) => unavailable(e),
-    }
+    reply(f.supported().await)
 }
 
 /// Serves a facilitator: `POST /verify`, `POST /settle`, `GET /supported`. Request bodies are
