@@ -726,8 +726,10 @@ pub(crate) fn decode_header(header: &str) -> Result<Value, String> {
     };
     let mut out = json!({"kind": kind, "header": json_value});
     if kind == "payment"
-        && let Some(payload) = json_value.get("payload").and_then(Value::as_object)
-        && let Ok(p) = computestream_x402::aptos::AptosPayment::from_payload(payload)
+        && let Some(transaction) = json_value
+            .pointer("/payload/transaction")
+            .and_then(Value::as_str)
+        && let Ok(p) = computestream_x402::aptos::AptosPayment::from_transaction(transaction)
     {
         let function = p.entry_function().map(|f| {
             json!({

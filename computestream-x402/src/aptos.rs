@@ -1,6 +1,6 @@
 //! What the `exact` and `stream` schemes share on Aptos and Movement: the payload envelope
 //! of the reference `@x402/aptos` (base64 of JSON `{transaction:[u8…], senderAuthenticator:[u8…]}`,
-//! where `transaction` is BCS(RawTransaction) ‖ BCS(Option<fee payer>)), the sender's
+//! where `transaction` is `BCS(RawTransaction) ‖ BCS(Option<fee payer>)`), the sender's
 //! signature checked locally over the real or the zero fee payer, and the rules every
 //! Aptos payment passes before its scheme looks at the entry function.
 
@@ -14,18 +14,23 @@ use computestream_core::tx::{cosign_as_fee_payer, sign_as_sender, sign_as_sponso
 use computestream_core::{AccountAddress, Signer};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 use crate::Network;
 use crate::reason::{Invalid, Reason};
-use crate::wire::{PaymentPayload, PaymentRequirements, decode_base64, encode_base64};
+use crate::wire::{PaymentPayloadRef, PaymentRequirements, decode_base64, encode_base64};
 
-fn raw_transaction_salt() -> [u8; 32] {
-    sha3_256(b"APTOS::RawTransaction")
+/// The signing-message prefixes, hashed once.
+fn raw_transaction_salt() -> &'static [u8; 32] {
+    static SALT: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    SALT.get_or_init(|| sha3_256(b"APTOS::RawTransaction"))
 }
 
-fn with_data_salt() -> [u8; 32] {
-    sha3_256(b"APTOS::RawTransactionWithData")
+fn with_data_salt() -> &'static [u8; 32] {
+    static SALT: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    SALT.get_or_init(|| sha3_256(b"APTOS::RawTransactionWithData"))
 }
 
 /// The envelope in the exact shape the reference encoders write
@@ -38,19 +43,20 @@ fn fast_envelope(json: &[u8]) -> Option<Envelope> {
             return Some(after);
         }
         loop {
-            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-            if digits == 0 || digits > 3 || (digits > 1 && rest[0] == b'0') {
-                return None;
-            }
-            let mut value = 0u16;
-            for &d in &rest[..digits] {
-                value = value * 10 + u16::from(d - b'0');
-            }
+            // One to three digits, no leading zero, then `,` or `]`.
+            let d = |b: u8| u16::from(b - b'0');
+            let (value, len) = match rest {
+                [a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9', ..] => {
+                    (d(*a) * 100 + d(*b) * 10 + d(*c), 3)
+                }
+                [a @ b'1'..=b'9', b @ b'0'..=b'9', ..] => (d(*a) * 10 + d(*b), 2),
+                [a @ b'0'..=b'9', ..] => (d(*a), 1),
+                _ => return None,
+            };
             out.push(u8::try_from(value).ok()?);
-            rest = &rest[digits..];
-            match rest.first()? {
-                b',' => rest = &rest[1..],
-                b']' => return Some(&rest[1..]),
+            match rest.get(len)? {
+                b',' => rest = &rest[len + 1..],
+                b']' => return Some(&rest[len + 1..]),
                 _ => return None,
             }
         }
@@ -130,7 +136,7 @@ impl AptosPayment {
         })
     }
 
-    /// The bytes of the envelope's `transaction`: BCS(RawTransaction) ‖ BCS(Option<fee payer>).
+    /// The bytes of the envelope's `transaction`: `BCS(RawTransaction) ‖ BCS(Option<fee payer>)`.
     pub fn transaction_bytes(&self) -> Vec<u8> {
         aptos_bcs::to_bytes(&(&self.raw, &self.fee_payer)).unwrap_or_default()
     }
@@ -147,14 +153,26 @@ impl AptosPayment {
         map
     }
 
-    /// Decodes a scheme payload. Array values above 255, trailing bytes and unknown
-    /// authenticator layouts are errors.
-    pub fn from_payload(payload: &Map<String, Value>) -> Result<AptosPayment, Invalid> {
+    /// Decodes a scheme payload (`{"transaction": …}`, raw JSON as a server decoded it).
+    pub fn from_payload(payload: &RawValue) -> Result<AptosPayment, Invalid> {
+        #[derive(Deserialize)]
+        struct SchemePayload<'a> {
+            #[serde(borrow)]
+            transaction: Cow<'a, str>,
+        }
+        let p: SchemePayload<'_> = serde_json::from_str(payload.get()).map_err(|_| {
+            Invalid::new(
+                Reason::VerificationError,
+                "payload.transaction missing or not a string",
+            )
+        })?;
+        AptosPayment::from_transaction(&p.transaction)
+    }
+
+    /// Decodes the base64 envelope in `payload.transaction`. Array values above 255,
+    /// trailing bytes and unknown authenticator layouts are errors.
+    pub fn from_transaction(text: &str) -> Result<AptosPayment, Invalid> {
         let bad = |m: String| Invalid::new(Reason::VerificationError, m);
-        let text = payload
-            .get("transaction")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("payload.transaction missing".into()))?;
         let json = decode_base64(text).map_err(|e| bad(format!("payload.transaction: {e}")))?;
         let envelope = match fast_envelope(&json) {
             Some(e) => e,
@@ -220,16 +238,28 @@ impl AptosPayment {
         let bad_sig = || Invalid::new(Reason::InvalidSignature, "signature does not verify");
         let key = verifying_key(&public_key.0).ok_or_else(bad_sig)?;
         let signature = Signature::from_bytes(&signature.0);
-        let raw = aptos_bcs::to_bytes(&self.raw).map_err(|_| bad_sig())?;
+        // One buffer: salt ‖ (fee payer variant) ‖ BCS(raw) ‖ (no secondary signers, fee payer).
+        let mut message = Vec::with_capacity(512);
+        match self.fee_payer {
+            None => message.extend_from_slice(raw_transaction_salt()),
+            Some(_) => {
+                // RawTransactionWithData::MultiAgentWithFeePayer { raw, secondary: [], fp }
+                message.extend_from_slice(with_data_salt());
+                message.push(1);
+            }
+        }
+        aptos_bcs::serialize_into(&mut message, &self.raw).map_err(|_| bad_sig())?;
         let verifies = |message: &[u8]| key.verify(message, &signature).is_ok();
         let ok = match self.fee_payer {
-            None => verifies(&[&raw_transaction_salt()[..], &raw].concat()),
+            None => verifies(&message),
             Some(fee_payer) => {
-                let over = |fp: AccountAddress| {
-                    // RawTransactionWithData::MultiAgentWithFeePayer { raw, secondary: [], fp }
-                    [&with_data_salt()[..], &[1], &raw, &[0], fp.as_bytes()].concat()
-                };
-                verifies(&over(fee_payer)) || verifies(&over(AccountAddress::ZERO))
+                message.push(0);
+                let at = message.len();
+                message.extend_from_slice(fee_payer.as_bytes());
+                verifies(&message) || {
+                    message[at..].copy_from_slice(AccountAddress::ZERO.as_bytes());
+                    verifies(&message)
+                }
             }
         };
         if ok { Ok(()) } else { Err(bad_sig()) }
@@ -281,7 +311,7 @@ pub struct VerifyPolicy {
 /// signature, gas caps, expiry.
 pub(crate) fn verify_envelope(
     scheme: &str,
-    payload: &PaymentPayload,
+    payload: &PaymentPayloadRef<'_>,
     requirements: &PaymentRequirements,
     policy: &VerifyPolicy,
     now_secs: u64,
@@ -414,6 +444,10 @@ mod tests {
             br#"{"transaction":[1],"senderAuthenticator":[2],"x":1}"#,
             br#"{"transaction":[-1],"senderAuthenticator":[]}"#,
             br#"{"transaction":[1.0],"senderAuthenticator":[]}"#,
+            br#"{"transaction":[1234],"senderAuthenticator":[]}"#,
+            br#"{"transaction":[0,9,10,99,100,199,200,249,250,255],"senderAuthenticator":[7]}"#,
+            br#"{"transaction":[00],"senderAuthenticator":[]}"#,
+            br#"{"transaction":[1"#,
         ];
         for case in cases {
             let serde: Option<Envelope> = serde_json::from_slice(case).ok();
@@ -425,6 +459,10 @@ mod tests {
             }
         }
         assert!(fast_envelope(cases[0]).is_some() && fast_envelope(cases[1]).is_some());
+        assert_eq!(
+            fast_envelope(cases[12]).map(|e| e.transaction),
+            Some(vec![0, 9, 10, 99, 100, 199, 200, 249, 250, 255])
+        );
         assert!(
             fast_envelope(cases[2]).is_none(),
             "values above 255 are not bytes"

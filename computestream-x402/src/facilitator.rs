@@ -16,7 +16,9 @@ use crate::Network;
 use crate::aptos::VerifyPolicy;
 use crate::reason::{Invalid, Reason};
 use crate::schemes::{Scheme, Verified, verify_local};
-use crate::wire::{PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse};
+use crate::wire::{
+    PaymentPayload, PaymentPayloadRef, PaymentRequirements, SettleResponse, VerifyResponse,
+};
 
 /// `PAYMENT-RESPONSE.extra` member carrying the opened stream's job (`0x<payer>/<id>`).
 pub const JOB_ID_EXTRA: &str = "jobId";
@@ -67,21 +69,22 @@ pub struct FacilitatorRequest {
     pub payment_requirements: PaymentRequirements,
 }
 
-/// Verifies and settles payments.
+/// Verifies and settles payments. Payments come borrowed, as a server decoded them; pass an
+/// owned [`PaymentPayload`] as [`PaymentPayload::view`].
 #[cfg_attr(not(target_arch = "wasm32"), async_trait)]
 #[cfg_attr(target_arch = "wasm32", async_trait(?Send))]
 pub trait Facilitator: Send + Sync {
     /// Checks a payment without moving funds.
     async fn verify(
         &self,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<VerifyResponse, FacilitatorError>;
 
     /// Verifies again and executes the payment.
     async fn settle(
         &self,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<SettleResponse, FacilitatorError>;
 
@@ -231,7 +234,7 @@ impl<L: Ledger + Send + Sync> LocalFacilitator<L> {
     /// Every check, local and against the ledger.
     pub async fn check(
         &self,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<Verified, Invalid> {
         let now = self
@@ -353,7 +356,7 @@ impl<L: Ledger + Send + Sync> LocalFacilitator<L> {
 impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
     async fn verify(
         &self,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<VerifyResponse, FacilitatorError> {
         Ok(match self.check(payload, requirements).await {
@@ -370,7 +373,7 @@ impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
 
     async fn settle(
         &self,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<SettleResponse, FacilitatorError> {
         let now = self.now_secs().await?;

@@ -19,9 +19,9 @@ use serde_json::json;
 use crate::aptos::AptosPayment;
 use crate::facilitator::{Begin, Facilitator, JOB_ID_EXTRA, ReplayGuard};
 use crate::wire::{
-    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentHeader, PaymentPayload,
-    PaymentRequired, PaymentRequiredV1, PaymentRequirements, PaymentRequirementsV1, ResourceInfo,
-    SettleResponse, X_PAYMENT, X_PAYMENT_RESPONSE,
+    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentHeaderRef,
+    PaymentPayloadRef, PaymentRequired, PaymentRequiredV1, PaymentRequirements,
+    PaymentRequirementsV1, ResourceInfo, SettleResponse, X_PAYMENT, X_PAYMENT_RESPONSE,
 };
 
 /// The header later requests of a `stream` rental carry: `0x<payer>/<job id>`, the value of
@@ -46,8 +46,10 @@ pub struct GateResponse {
 #[derive(Debug)]
 pub struct Admitted {
     version: u64,
-    payload: Option<PaymentPayload>,
-    requirements: Option<PaymentRequirements>,
+    /// The payment header's JSON text, read again (without copying) to settle.
+    payment: Option<String>,
+    /// Which of the gate's requirements it matched.
+    requirements: Option<usize>,
     digest: Option<[u8; 32]>,
     expires: u64,
     receipt: Option<SettleResponse>,
@@ -191,13 +193,19 @@ impl Gate {
             (None, Some(h)) => (h, 1),
             (None, None) => return self.fail("payment required"),
         };
-        let decoded = match PaymentHeader::decode(&raw) {
+        // Decoded borrowed: a bad, mismatched or replayed payment is refused before anything
+        // is copied out of the header.
+        let text = match wire::decode_text(&raw) {
+            Ok(t) => t,
+            Err(e) => return respond(400, vec![], json!({"error": e.to_string()})),
+        };
+        let decoded = match PaymentHeaderRef::parse(&text) {
             Ok(d) => d,
             Err(e) => return respond(400, vec![], json!({"error": e.to_string()})),
         };
         let versions_agree = matches!(
             (&decoded, version),
-            (PaymentHeader::V2(_), 2) | (PaymentHeader::V1(_), 1)
+            (PaymentHeaderRef::V2(_), 2) | (PaymentHeaderRef::V1(_), 1)
         );
         if !versions_agree {
             return respond(
@@ -209,14 +217,14 @@ impl Gate {
         let Some(payload) = decoded.into_v2(&self.accepts, &self.resource) else {
             return self.fail("no matching payment requirements");
         };
-        let Some(requirements) = self
+        let Some(index) = self
             .accepts
             .iter()
-            .find(|r| r.is_matched_by(&payload.accepted))
-            .cloned()
+            .position(|r| r.is_matched_by(&payload.accepted))
         else {
             return self.fail("no matching payment requirements");
         };
+        let requirements = &self.accepts[index];
         if let Err(e) = payload.payment_identifier() {
             return respond(400, vec![], json!({"error": e}));
         }
@@ -232,7 +240,7 @@ impl Gate {
                 let job = job_of(&receipt);
                 return Decision::Proceed(Admitted {
                     version,
-                    payload: None,
+                    payment: None,
                     requirements: None,
                     digest: None,
                     expires,
@@ -242,7 +250,7 @@ impl Gate {
             }
             _ => return self.fail(&crate::Reason::Replayed.code(&requirements.scheme)),
         }
-        let verdict = self.facilitator.verify(&payload, &requirements).await;
+        let verdict = self.facilitator.verify(&payload, requirements).await;
         let unlock = |error: &str| {
             self.replay.finish(
                 digest,
@@ -265,14 +273,14 @@ impl Gate {
         }
         let mut admitted = Admitted {
             version,
-            payload: Some(payload),
-            requirements: Some(requirements),
+            payment: Some(text),
+            requirements: Some(index),
             digest: Some(digest),
             expires,
             receipt: None,
             job: None,
         };
-        if admitted.requirements.as_ref().map(|r| r.scheme.as_str()) == Some("stream") {
+        if requirements.scheme == "stream" {
             match self.settle(&mut admitted).await {
                 Ok(()) => {}
                 Err(response) => return Decision::Respond(response),
@@ -281,17 +289,34 @@ impl Gate {
         Decision::Proceed(admitted)
     }
 
+    /// The admitted payment, read again from its header text.
+    fn payment_of<'a>(&'a self, text: &'a str) -> Option<PaymentPayloadRef<'a>> {
+        PaymentHeaderRef::parse(text)
+            .ok()?
+            .into_v2(&self.accepts, &self.resource)
+    }
+
     async fn settle(&self, admitted: &mut Admitted) -> Result<(), GateResponse> {
-        let (Some(payload), Some(requirements), Some(digest)) = (
-            admitted.payload.as_ref(),
-            admitted.requirements.as_ref(),
+        let (Some(text), Some(index), Some(digest)) = (
+            admitted.payment.take(),
+            admitted.requirements,
             admitted.digest,
         ) else {
             return Ok(());
         };
-        let receipt = match self.facilitator.settle(payload, requirements).await {
-            Ok(r) => r,
-            Err(e) => SettleResponse::failure(&requirements.network, e.to_string(), None),
+        let requirements = &self.accepts[index];
+        let payload = self.payment_of(&text);
+        let receipt = match &payload {
+            Some(payload) => match self.facilitator.settle(payload, requirements).await {
+                Ok(r) => r,
+                Err(e) => SettleResponse::failure(&requirements.network, e.to_string(), None),
+            },
+            // It was read once already; this cannot fail, but nothing is settled if it does.
+            None => SettleResponse::failure(
+                &requirements.network,
+                crate::Reason::VerificationError.code(&requirements.scheme),
+                None,
+            ),
         };
         self.replay.finish(digest, admitted.expires, &receipt);
         if !receipt.success {
@@ -307,19 +332,19 @@ impl Gate {
             ));
             return Err(response);
         }
-        if let Ok(Some(id)) = payload.payment_identifier() {
+        if let Some(Ok(Some(id))) = payload.as_ref().map(PaymentPayloadRef::payment_identifier) {
             let mut ids = self.identifiers.lock().unwrap_or_else(|p| p.into_inner());
             if ids.len() > 10_000 {
                 ids.clear();
             }
-            ids.insert(digest, id.to_string());
+            ids.insert(digest, id.into_owned());
         }
         admitted.job = job_of(&receipt);
         admitted.receipt = Some(receipt);
         Ok(())
     }
 
-    fn settled_under(&self, digest: [u8; 32], payload: &PaymentPayload) -> bool {
+    fn settled_under(&self, digest: [u8; 32], payload: &PaymentPayloadRef<'_>) -> bool {
         let Ok(Some(id)) = payload.payment_identifier() else {
             return false;
         };
@@ -327,7 +352,7 @@ impl Gate {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&digest)
-            .is_some_and(|original| original == id)
+            .is_some_and(|original| *original == id)
     }
 
     /// After the handler: settles an `exact` payment if the handler succeeded (a failed
@@ -340,8 +365,9 @@ impl Gate {
     ) -> Result<Vec<(String, String)>, GateResponse> {
         if admitted.receipt.is_none() {
             if !handler_succeeded {
-                if let (Some(digest), Some(r)) = (admitted.digest, &admitted.requirements) {
-                    let released = SettleResponse::failure(&r.network, "handler failed", None);
+                if let (Some(digest), Some(i)) = (admitted.digest, admitted.requirements) {
+                    let network = &self.accepts[i].network;
+                    let released = SettleResponse::failure(network, "handler failed", None);
                     self.replay.finish(digest, admitted.expires, &released);
                 }
                 return Ok(vec![]);
@@ -396,7 +422,7 @@ impl Gate {
         }
         Decision::Proceed(Admitted {
             version: 2,
-            payload: None,
+            payment: None,
             requirements: None,
             digest: None,
             expires: 0,

@@ -1,7 +1,9 @@
 //! x402 for ComputeStream on Aptos and Movement.
 //!
 //! - [`wire`]: the v2 and v1 wire format (headers, base64 of compact JSON, the protocol
-//!   objects), with a size cap before decoding and typed errors.
+//!   objects), with a size cap before decoding and typed errors. Payments come in two forms:
+//!   [`PaymentPayload`] (owned; clients build and encode it) and [`PaymentPayloadRef`]
+//!   (borrowed from the decoded header; what servers verify, without copying).
 //! - [`schemes`]: `exact` (a fungible-asset transfer, wire-compatible with the reference
 //!   `@x402/aptos`) and `stream` (ours: `payment_stream::rent`, escrow plus a per-second
 //!   stream), requirements builders, the client side and every local verification rule.
@@ -33,7 +35,8 @@ pub use facilitator::{Facilitator, LocalFacilitator};
 pub use reason::{Invalid, Reason};
 pub use schemes::{Scheme, StreamTerms, TxnParams};
 pub use wire::{
-    PaymentHeader, PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse,
+    PaymentHeader, PaymentHeaderRef, PaymentPayload, PaymentPayloadRef, PaymentRequired,
+    PaymentRequirements, SettleResponse,
 };
 
 use serde::{Deserialize, Serialize};

@@ -15,7 +15,7 @@ use crate::aptos::{
     AptosPayment, VerifyPolicy, requirement_address, requirement_amount, verify_envelope,
 };
 use crate::reason::{Invalid, Reason};
-use crate::wire::{PaymentPayload, PaymentRequirements, ResourceInfo};
+use crate::wire::{PaymentPayload, PaymentPayloadRef, PaymentRequirements, ResourceInfo};
 
 /// An x402 scheme this crate speaks on Aptos-family networks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -276,9 +276,10 @@ pub struct Verified {
 }
 
 /// Every rule that needs no ledger, in the reference order: the envelope rules, then the
-/// scheme's function, type arguments and arguments against the requirements.
+/// scheme's function, type arguments and arguments against the requirements. An owned
+/// [`PaymentPayload`] is checked through [`PaymentPayload::view`].
 pub fn verify_local(
-    payload: &PaymentPayload,
+    payload: &PaymentPayloadRef<'_>,
     requirements: &PaymentRequirements,
     policy: &VerifyPolicy,
     now_secs: u64,

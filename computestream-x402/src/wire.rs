@@ -1,9 +1,18 @@
 //! The x402 wire format, v2 and v1: header names, the base64-of-compact-JSON codec and the
 //! protocol objects. Objects keep unknown `extra` and `extensions` members, so what a peer
 //! sends survives a round trip; compare parsed JSON, never header bytes.
+//!
+//! Two forms of a payment: [`PaymentPayload`] owns its fields (build, change, encode it), and
+//! [`PaymentPayloadRef`] borrows them from the decoded header text, keeping the scheme's
+//! `payload` as raw JSON for the scheme to read. Servers decode into the borrowed form
+//! ([`decode_text`], then [`PaymentHeaderRef::parse`]) and verify it without copying;
+//! [`PaymentHeader::decode`] does both and returns owned values.
 
-use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+
+use serde::de::{DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// v2: the 402 challenge, server → client.
@@ -68,10 +77,90 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, WireError> {
         .map_err(|e| WireError::Base64(e.to_string()))
 }
 
+/// Decodes a header's base64 into its JSON text (UTF-8 checked once, here, so the JSON
+/// reader need not check each string).
+pub fn decode_text(header: &str) -> Result<String, WireError> {
+    String::from_utf8(decode_base64(header)?)
+        .map_err(|_| WireError::Json("header JSON is not UTF-8".into()))
+}
+
+fn json_error(e: serde_json::Error) -> WireError {
+    WireError::Json(e.to_string())
+}
+
 /// Decodes a header into `T`.
 pub fn decode_header<T: DeserializeOwned>(header: &str) -> Result<T, WireError> {
-    let bytes = decode_base64(header)?;
-    serde_json::from_slice(&bytes).map_err(|e| WireError::Json(e.to_string()))
+    serde_json::from_str(&decode_text(header)?).map_err(json_error)
+}
+
+/// A string borrowed from the input when it has no escapes, copied when it has.
+struct CowStr;
+
+impl<'de> Visitor<'de> for CowStr {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+// serde borrows a plain `Cow<str>` field with `#[serde(borrow)]`, but copies one inside an
+// `Option`; these keep both borrowed.
+fn optional_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Option::<CowStrSeed>::deserialize(d).map(|o| o.map(|s| s.0))
+}
+
+struct CowStrSeed<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for CowStrSeed<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(CowStr).map(CowStrSeed)
+    }
+}
+
+fn raw_object<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, RawValue>, D::Error> {
+    let raw = <&'de RawValue>::deserialize(d)?;
+    if raw.get().starts_with('{') {
+        Ok(Cow::Borrowed(raw))
+    } else {
+        Err(serde::de::Error::custom("expected a JSON object"))
+    }
+}
+
+fn optional_raw_object<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'de, RawValue>>, D::Error> {
+    match Option::<&'de RawValue>::deserialize(d)? {
+        None => Ok(None),
+        Some(raw) if raw.get().starts_with('{') => Ok(Some(Cow::Borrowed(raw))),
+        Some(_) => Err(serde::de::Error::custom("expected a JSON object")),
+    }
+}
+
+/// The raw JSON of an object (serializing a map cannot fail).
+fn raw_of(map: &Map<String, Value>) -> Box<RawValue> {
+    serde_json::value::to_raw_value(map).unwrap_or_else(|_| empty_object())
+}
+
+fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".into()).unwrap_or_default()
+}
+
+/// Parses a raw object into a map (it was checked to be one when it was read).
+fn map_of(raw: &RawValue) -> Result<Map<String, Value>, WireError> {
+    serde_json::from_str(raw.get()).map_err(json_error)
 }
 
 fn is_none_or_empty(m: &Option<Map<String, Value>>) -> bool {
@@ -121,17 +210,130 @@ impl PaymentRequirements {
 
     /// The x402 matching rule: `accepted` equals these requirements in every field but
     /// `extra`, and every member of this `extra` is in `accepted.extra` with the same value.
-    pub fn is_matched_by(&self, accepted: &PaymentRequirements) -> bool {
-        self.scheme == accepted.scheme
+    pub fn is_matched_by(&self, accepted: &RequirementsRef<'_>) -> bool {
+        let same = self.scheme == accepted.scheme
             && self.network == accepted.network
             && self.amount == accepted.amount
             && self.asset == accepted.asset
             && self.pay_to == accepted.pay_to
-            && self.max_timeout_seconds == accepted.max_timeout_seconds
-            && self
+            && self.max_timeout_seconds == accepted.max_timeout_seconds;
+        if !same || self.extra.is_empty() {
+            return same;
+        }
+        let Some(Ok(extra)) = accepted.extra.as_deref().map(map_of) else {
+            return false;
+        };
+        self.extra.iter().all(|(k, v)| extra.get(k) == Some(v))
+    }
+
+    /// The borrowed form (`extra` as raw JSON).
+    pub fn view(&self) -> RequirementsRef<'_> {
+        RequirementsRef {
+            scheme: Cow::Borrowed(&self.scheme),
+            network: Cow::Borrowed(&self.network),
+            amount: Cow::Borrowed(&self.amount),
+            asset: Cow::Borrowed(&self.asset),
+            pay_to: Cow::Borrowed(&self.pay_to),
+            max_timeout_seconds: self.max_timeout_seconds,
+            extra: (!self.extra.is_empty()).then(|| Cow::Owned(raw_of(&self.extra))),
+        }
+    }
+}
+
+/// [`ResourceInfo`], borrowed from the decoded header.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRef<'a> {
+    /// Its URL.
+    #[serde(borrow)]
+    pub url: Cow<'a, str>,
+    /// What it is.
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "optional_str",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<Cow<'a, str>>,
+    /// Its media type.
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "optional_str",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mime_type: Option<Cow<'a, str>>,
+}
+
+impl ResourceRef<'_> {
+    /// The owned form.
+    pub fn to_owned_info(&self) -> ResourceInfo {
+        ResourceInfo {
+            url: self.url.to_string(),
+            description: self.description.as_deref().map(str::to_owned),
+            mime_type: self.mime_type.as_deref().map(str::to_owned),
+        }
+    }
+}
+
+impl<'a> From<&'a ResourceInfo> for ResourceRef<'a> {
+    fn from(r: &'a ResourceInfo) -> Self {
+        ResourceRef {
+            url: Cow::Borrowed(&r.url),
+            description: r.description.as_deref().map(Cow::Borrowed),
+            mime_type: r.mime_type.as_deref().map(Cow::Borrowed),
+        }
+    }
+}
+
+/// [`PaymentRequirements`], borrowed from the decoded header; `extra` stays raw JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequirementsRef<'a> {
+    /// `exact`, `stream`, …
+    #[serde(borrow)]
+    pub scheme: Cow<'a, str>,
+    /// CAIP-2 network id.
+    #[serde(borrow)]
+    pub network: Cow<'a, str>,
+    /// Base units, a decimal string.
+    #[serde(borrow)]
+    pub amount: Cow<'a, str>,
+    /// The asset.
+    #[serde(borrow)]
+    pub asset: Cow<'a, str>,
+    /// The recipient.
+    #[serde(borrow)]
+    pub pay_to: Cow<'a, str>,
+    /// How long a payment for this stays valid.
+    pub max_timeout_seconds: u64,
+    /// Scheme-specific data, a JSON object.
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "optional_raw_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extra: Option<Cow<'a, RawValue>>,
+}
+
+impl RequirementsRef<'_> {
+    /// The owned form.
+    pub fn to_owned_requirements(&self) -> Result<PaymentRequirements, WireError> {
+        Ok(PaymentRequirements {
+            scheme: self.scheme.to_string(),
+            network: self.network.to_string(),
+            amount: self.amount.to_string(),
+            asset: self.asset.to_string(),
+            pay_to: self.pay_to.to_string(),
+            max_timeout_seconds: self.max_timeout_seconds,
+            extra: self
                 .extra
-                .iter()
-                .all(|(k, v)| accepted.extra.get(k) == Some(v))
+                .as_deref()
+                .map(map_of)
+                .transpose()?
+                .unwrap_or_default(),
+        })
     }
 }
 
@@ -171,6 +373,20 @@ pub struct PaymentPayload {
     pub extensions: Option<Map<String, Value>>,
 }
 
+/// Checks a `payment-identifier` id: 16–128 characters of `[A-Za-z0-9_-]`.
+fn check_payment_identifier(id: Option<&str>) -> Result<&str, String> {
+    let id = id.ok_or("payment-identifier: info.id missing")?;
+    let ok = (16..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(id)
+    } else {
+        Err("payment-identifier: id must be 16-128 characters of [A-Za-z0-9_-]".into())
+    }
+}
+
 impl PaymentPayload {
     /// The `payment-identifier` extension's id, if present and well-formed
     /// (16–128 characters of `[A-Za-z0-9_-]`); `Err` if present but malformed.
@@ -185,17 +401,101 @@ impl PaymentPayload {
         let id = ext
             .get("info")
             .and_then(|i| i.get("id"))
-            .and_then(Value::as_str)
-            .ok_or("payment-identifier: info.id missing")?;
-        let ok = (16..=128).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if ok {
-            Ok(Some(id))
-        } else {
-            Err("payment-identifier: id must be 16-128 characters of [A-Za-z0-9_-]".into())
+            .and_then(Value::as_str);
+        check_payment_identifier(id).map(Some)
+    }
+
+    /// The borrowed form, as a server would have decoded it (the maps become raw JSON).
+    pub fn view(&self) -> PaymentPayloadRef<'_> {
+        PaymentPayloadRef {
+            x402_version: self.x402_version,
+            resource: self.resource.as_ref().map(ResourceRef::from),
+            accepted: self.accepted.view(),
+            payload: Cow::Owned(raw_of(&self.payload)),
+            extensions: self
+                .extensions
+                .as_ref()
+                .filter(|e| !e.is_empty())
+                .map(|e| Cow::Owned(raw_of(e))),
         }
+    }
+}
+
+/// A payment (v2) borrowed from the decoded `PAYMENT-SIGNATURE` text: strings point into the
+/// text, and the scheme's `payload` and the `extensions` stay raw JSON objects until read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentPayloadRef<'a> {
+    /// 2.
+    pub x402_version: u64,
+    /// The resource, copied from the challenge.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceRef<'a>>,
+    /// The requirements the client chose, copied back.
+    #[serde(borrow)]
+    pub accepted: RequirementsRef<'a>,
+    /// The scheme's signed payload, a JSON object.
+    #[serde(borrow, deserialize_with = "raw_object")]
+    pub payload: Cow<'a, RawValue>,
+    /// Protocol extensions, a JSON object.
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "optional_raw_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extensions: Option<Cow<'a, RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct Extensions<'a> {
+    #[serde(borrow, rename = "payment-identifier")]
+    payment_identifier: Option<PaymentIdentifierExtension<'a>>,
+}
+
+#[derive(Deserialize)]
+struct PaymentIdentifierExtension<'a> {
+    #[serde(borrow)]
+    info: Option<PaymentIdentifierInfo<'a>>,
+}
+
+#[derive(Deserialize)]
+struct PaymentIdentifierInfo<'a> {
+    #[serde(borrow, default, deserialize_with = "optional_str")]
+    id: Option<Cow<'a, str>>,
+}
+
+impl<'a> PaymentPayloadRef<'a> {
+    /// Parses the JSON text of a v2 payment.
+    pub fn parse(text: &'a str) -> Result<Self, WireError> {
+        serde_json::from_str(text).map_err(json_error)
+    }
+
+    /// The `payment-identifier` extension's id, if present and well-formed
+    /// (16–128 characters of `[A-Za-z0-9_-]`); `Err` if present but malformed.
+    pub fn payment_identifier(&self) -> Result<Option<Cow<'_, str>>, String> {
+        let Some(raw) = self.extensions.as_deref() else {
+            return Ok(None);
+        };
+        let ext: Extensions<'_> =
+            serde_json::from_str(raw.get()).map_err(|e| format!("payment-identifier: {e}"))?;
+        let Some(ext) = ext.payment_identifier else {
+            return Ok(None);
+        };
+        let id = ext.info.and_then(|i| i.id);
+        check_payment_identifier(id.as_deref())?;
+        Ok(id)
+    }
+
+    /// The owned form.
+    pub fn to_owned_payload(&self) -> Result<PaymentPayload, WireError> {
+        Ok(PaymentPayload {
+            x402_version: self.x402_version,
+            resource: self.resource.as_ref().map(ResourceRef::to_owned_info),
+            accepted: self.accepted.to_owned_requirements()?,
+            payload: map_of(&self.payload)?,
+            extensions: self.extensions.as_deref().map(map_of).transpose()?,
+        })
     }
 }
 
@@ -355,53 +655,68 @@ pub enum PaymentHeader {
 }
 
 impl PaymentHeader {
-    /// Decodes a payment header, dispatching on its `x402Version`.
+    /// Decodes a payment header, dispatching on its `x402Version`, into owned values.
     pub fn decode(header: &str) -> Result<PaymentHeader, WireError> {
-        let bytes = decode_base64(header)?;
+        match PaymentHeaderRef::parse(&decode_text(header)?)? {
+            PaymentHeaderRef::V1(p) => Ok(PaymentHeader::V1(p)),
+            PaymentHeaderRef::V2(p) => p.to_owned_payload().map(PaymentHeader::V2),
+        }
+    }
+}
+
+/// A payment header of either version, the v2 form borrowed from the decoded text.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // decoded once per request
+pub enum PaymentHeaderRef<'a> {
+    /// `X-PAYMENT` (rare; owned).
+    V1(PaymentPayloadV1),
+    /// `PAYMENT-SIGNATURE`.
+    V2(PaymentPayloadRef<'a>),
+}
+
+impl<'a> PaymentHeaderRef<'a> {
+    /// Parses the JSON text of a payment header (see [`decode_text`]), dispatching on its
+    /// `x402Version`.
+    pub fn parse(text: &'a str) -> Result<Self, WireError> {
         // The common case, v2, in one typed pass; anything else goes through `Value` to
         // find its version and report a precise error.
-        if let Ok(p) = serde_json::from_slice::<PaymentPayload>(&bytes)
+        if let Ok(p) = PaymentPayloadRef::parse(text)
             && p.x402_version == 2
         {
-            return Ok(PaymentHeader::V2(p));
+            return Ok(PaymentHeaderRef::V2(p));
         }
-        let value: Value =
-            serde_json::from_slice(&bytes).map_err(|e| WireError::Json(e.to_string()))?;
+        let value: Value = serde_json::from_str(text).map_err(json_error)?;
         let version = value
             .get("x402Version")
             .and_then(Value::as_u64)
             .ok_or_else(|| WireError::Json("x402Version missing or not an integer".into()))?;
-        let json = |e: serde_json::Error| WireError::Json(e.to_string());
         match version {
             1 => serde_json::from_value(value)
-                .map(PaymentHeader::V1)
-                .map_err(json),
-            2 => serde_json::from_value(value)
-                .map(PaymentHeader::V2)
-                .map_err(json),
+                .map(PaymentHeaderRef::V1)
+                .map_err(json_error),
+            2 => PaymentPayloadRef::parse(text).map(PaymentHeaderRef::V2),
             v => Err(WireError::Version(v)),
         }
     }
 
-    /// The v2 payload: v2 as is; v1 resolved against the server's v2 requirements by scheme
+    /// The v2 payment: v2 as is; v1 resolved against the server's v2 requirements by scheme
     /// and network (v1 does not copy the requirements back).
     pub fn into_v2(
         self,
-        accepts: &[PaymentRequirements],
-        resource: &ResourceInfo,
-    ) -> Option<PaymentPayload> {
+        accepts: &'a [PaymentRequirements],
+        resource: &'a ResourceInfo,
+    ) -> Option<PaymentPayloadRef<'a>> {
         match self {
-            PaymentHeader::V2(p) => Some(p),
-            PaymentHeader::V1(p) => {
+            PaymentHeaderRef::V2(p) => Some(p),
+            PaymentHeaderRef::V1(p) => {
                 let accepted = accepts
                     .iter()
-                    .find(|r| r.scheme == p.scheme && r.network == p.network)?
-                    .clone();
-                Some(PaymentPayload {
+                    .find(|r| r.scheme == p.scheme && r.network == p.network)?;
+                Some(PaymentPayloadRef {
                     x402_version: 2,
-                    resource: Some(resource.clone()),
-                    accepted,
-                    payload: p.payload,
+                    resource: Some(resource.into()),
+                    accepted: accepted.view(),
+                    payload: Cow::Owned(raw_of(&p.payload)),
                     extensions: None,
                 })
             }
@@ -432,6 +747,54 @@ mod tests {
             decode_base64(&"A".repeat(MAX_HEADER_BYTES + 1)),
             Err(WireError::TooLarge(MAX_HEADER_BYTES + 1))
         );
+    }
+
+    #[test]
+    fn the_borrowed_form_borrows_and_agrees_with_the_owned_form() {
+        let text = r#"{"x402Version":2,"resource":{"url":"https://a/\u0062","mimeType":"t"},
+            "accepted":{"scheme":"exact","network":"aptos:2","amount":"1","asset":"0x1",
+            "payTo":"0x2","maxTimeoutSeconds":60,"extra":{"feePayer":"0x3"}},
+            "payload":{"transaction":"eA=="},
+            "extensions":{"payment-identifier":{"info":{"id":"order_0123456789-abc"}}}}"#;
+        let view = PaymentPayloadRef::parse(text).unwrap();
+        assert!(matches!(view.accepted.pay_to, Cow::Borrowed("0x2")));
+        // An escaped string cannot be borrowed; it is copied and still decoded.
+        assert_eq!(view.resource.as_ref().unwrap().url, "https://a/b");
+        assert!(matches!(
+            view.resource.as_ref().unwrap().mime_type,
+            Some(Cow::Borrowed("t"))
+        ));
+        assert_eq!(
+            view.payment_identifier().unwrap().as_deref(),
+            Some("order_0123456789-abc")
+        );
+        let owned = view.to_owned_payload().unwrap();
+        assert_eq!(owned, serde_json::from_str::<PaymentPayload>(text).unwrap());
+        assert_eq!(
+            serde_json::to_value(&view).unwrap(),
+            serde_json::to_value(&owned).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(owned.view()).unwrap(),
+            serde_json::to_value(&owned).unwrap()
+        );
+        assert!(owned.accepted.is_matched_by(&view.accepted));
+        let mut other = owned.accepted.clone();
+        other.extra.insert("feePayer".into(), Value::from("0x4"));
+        assert!(!other.is_matched_by(&view.accepted));
+
+        for not_object in [r#""payload":[]"#, r#""payload":"x""#, r#""extensions":1"#] {
+            let bad = text.replace(r#""payload":{"transaction":"eA=="}"#, not_object);
+            let bad = if not_object.starts_with(r#""ext"#) {
+                text.replace(
+                    r#""extensions":{"payment-identifier":{"info":{"id":"order_0123456789-abc"}}}"#,
+                    not_object,
+                )
+            } else {
+                bad
+            };
+            assert!(PaymentPayloadRef::parse(&bad).is_err(), "{not_object}");
+        }
     }
 
     #[test]

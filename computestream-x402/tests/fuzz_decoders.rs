@@ -7,7 +7,9 @@ use computestream_core::Signer;
 use computestream_x402::Network;
 use computestream_x402::aptos::{AptosPayment, VerifyPolicy};
 use computestream_x402::schemes::{TxnParams, exact_requirements, pay, verify_local};
-use computestream_x402::wire::{self, PaymentHeader, PaymentPayload, SettleResponse};
+use computestream_x402::wire::{
+    self, PaymentHeader, PaymentHeaderRef, PaymentPayload, PaymentPayloadRef, SettleResponse,
+};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -48,6 +50,11 @@ proptest! {
     #[test]
     fn arbitrary_header_strings_never_panic(s in ".{0,600}") {
         let _ = PaymentHeader::decode(&s);
+        let _ = PaymentHeaderRef::parse(&s);
+        if let Ok(p) = PaymentPayloadRef::parse(&s) {
+            let _ = p.payment_identifier();
+            let _ = p.to_owned_payload();
+        }
         let _ = wire::decode_header::<SettleResponse>(&s);
         let _ = wire::decode_header::<computestream_x402::PaymentRequired>(&s);
     }
@@ -56,9 +63,11 @@ proptest! {
     fn base64_of_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let h = wire::encode_base64(&bytes);
         let _ = PaymentHeader::decode(&h);
+        let _ = AptosPayment::from_transaction(&h);
         let mut payload = Map::new();
         payload.insert("transaction".into(), json!(h));
-        let _ = AptosPayment::from_payload(&payload);
+        let raw = serde_json::value::to_raw_value(&payload).unwrap();
+        let _ = AptosPayment::from_payload(&raw);
     }
 
     #[test]
@@ -75,7 +84,14 @@ proptest! {
         if let Some(cut) = cut {
             json.truncate(cut.index(json.len() + 1));
         }
-        if let Ok(PaymentHeader::V2(p)) = PaymentHeader::decode(&wire::encode_base64(&json)) {
+        let header = wire::encode_base64(&json);
+        // Owned and borrowed decoding agree, and whatever decodes verifies without panic.
+        let owned = PaymentHeader::decode(&header);
+        let text = wire::decode_text(&header);
+        let borrowed = text.as_deref().map_err(Clone::clone).and_then(PaymentHeaderRef::parse);
+        prop_assert_eq!(owned.is_ok(), borrowed.is_ok());
+        if let Ok(PaymentHeaderRef::V2(p)) = borrowed {
+            prop_assert_eq!(Ok(PaymentHeader::V2(p.to_owned_payload().unwrap())), owned);
             let _ = verify_local(&p, &requirements, &policy(), 1_000);
         }
     }
@@ -100,10 +116,10 @@ proptest! {
         p.payload.insert("transaction".into(), json!(wire::encode_base64(envelope.to_string().as_bytes())));
         // Any change to the signed bytes must not verify (the signature covers all of them),
         // unless the mutation wrote back the same values.
-        if let Ok(v) = verify_local(&p, &requirements, &policy(), 1_000) {
+        if let Ok(v) = verify_local(&p.view(), &requirements, &policy(), 1_000) {
             let original: PaymentPayload = wire::decode_header(&header).unwrap();
             prop_assert_eq!(
-                AptosPayment::from_payload(&original.payload).unwrap(),
+                AptosPayment::from_payload(&original.view().payload).unwrap(),
                 v.payment
             );
         }

@@ -21,7 +21,7 @@ use computestream_x402::aptos::AptosPayment;
 use computestream_x402::facilitator::Facilitator;
 use computestream_x402::schemes::{TxnParams, pay};
 use computestream_x402::wire::{
-    self, PaymentHeader, PaymentPayload, PaymentRequirements, WireError,
+    self, PaymentHeader, PaymentPayload, PaymentPayloadRef, PaymentRequirements, WireError,
 };
 use serde_json::{Value, json};
 
@@ -67,7 +67,7 @@ impl World {
         f: impl FnOnce(&mut RawTransaction, &mut Option<AccountAddress>),
     ) -> PaymentPayload {
         let mut p = self.pay(r);
-        let mut payment = AptosPayment::from_payload(&p.payload).unwrap();
+        let mut payment = AptosPayment::from_payload(&p.view().payload).unwrap();
         let (mut raw, mut fee_payer) = (payment.raw.clone(), payment.fee_payer);
         f(&mut raw, &mut fee_payer);
         payment = AptosPayment::sign(signer, raw, fee_payer).unwrap();
@@ -440,7 +440,7 @@ fn cases() -> Vec<Case> {
             Box::new(|w| {
                 let r = w.exact();
                 let mut p = w.pay(&r);
-                let mut payment = AptosPayment::from_payload(&p.payload).unwrap();
+                let mut payment = AptosPayment::from_payload(&p.view().payload).unwrap();
                 payment.sender_auth = AccountAuthenticator::NoAccountAuthenticator;
                 p.payload = payment.to_payload();
                 (p, r)
@@ -588,7 +588,7 @@ async fn valid_payments_of_both_schemes_verify() {
     let w = world().await;
     for r in [w.exact(), w.stream()] {
         let p = w.pay(&r);
-        let v = w.facilitator.verify(&p, &r).await.unwrap();
+        let v = w.facilitator.verify(&p.view(), &r).await.unwrap();
         assert!(v.is_valid, "{}: {v:?}", r.scheme);
         assert_eq!(v.payer, Some(w.buyer.address().to_long_string()));
     }
@@ -601,6 +601,9 @@ async fn every_hostile_payment_gets_its_reason() {
     assert!(cases.len() >= 25, "{} cases", cases.len());
     for (name, build, expected) in &cases {
         let (p, r) = build(&w);
+        // As a server reads it: encoded, then decoded borrowed from the header text.
+        let text = wire::decode_text(&wire::encode_header(&p)).unwrap();
+        let p = PaymentPayloadRef::parse(&text).unwrap();
         if let Some(field) = expected.strip_prefix("no match: ") {
             // The gate refuses it before any verification: `accepted` differs in `field`.
             assert!(!r.is_matched_by(&p.accepted), "{name}: {field}");

@@ -8,7 +8,8 @@ use computestream_core::{AccountAddress, Signer};
 use computestream_x402::aptos::{AptosPayment, VerifyPolicy};
 use computestream_x402::schemes::{TxnParams, pay, verify_local};
 use computestream_x402::wire::{
-    self, PaymentHeader, PaymentPayload, PaymentRequired, SettleResponse, WireError,
+    self, PaymentHeader, PaymentHeaderRef, PaymentPayload, PaymentRequired, SettleResponse,
+    WireError,
 };
 use serde_json::Value;
 
@@ -129,7 +130,7 @@ fn the_exact_headers_decode_to_the_reference_json_and_re_encode_equal() {
 fn the_exact_payment_decodes_to_the_reference_transaction() {
     let x = exact();
     let e = &x.v["expected"];
-    let p = AptosPayment::from_payload(&x.payload.payload).unwrap();
+    let p = AptosPayment::from_payload(&x.payload.view().payload).unwrap();
     assert_eq!(
         aptos_bcs::to_bytes(&p.raw).unwrap(),
         hex_bytes(&e["raw_transaction_bcs"])
@@ -158,21 +159,31 @@ fn the_exact_payment_verifies_over_the_real_and_the_zero_fee_payer_with_a_frozen
     };
     let requirements = &x.required.accepts[0];
     let now = x.expiration - 60;
-    let verified = verify_local(&x.payload, requirements, &policy, now).unwrap();
+    // As a server reads it: borrowed from the header's text.
+    let text = wire::decode_text(e["payment_signature_header"].as_str().unwrap()).unwrap();
+    let PaymentHeaderRef::V2(borrowed) = PaymentHeaderRef::parse(&text).unwrap() else {
+        panic!("v2 expected");
+    };
+    assert_eq!(borrowed.to_owned_payload().unwrap(), x.payload);
+    let verified = verify_local(&borrowed, requirements, &policy, now).unwrap();
     assert_eq!(verified.debit.amount, 1000);
+    assert_eq!(
+        verify_local(&x.payload.view(), requirements, &policy, now).unwrap(),
+        verified
+    );
 
     // The same transaction signed over fee payer 0x0 is valid too.
-    let mut zero = AptosPayment::from_payload(&x.payload.payload).unwrap();
+    let mut zero = AptosPayment::from_payload(&borrowed.payload).unwrap();
     zero.sender_auth = aptos_bcs::from_bytes::<AccountAuthenticator>(&hex_bytes(
         &e["sender_authenticator_bcs_signed_over_zero_fee_payer"],
     ))
     .unwrap();
     let mut payload = x.payload.clone();
     payload.payload = zero.to_payload();
-    verify_local(&payload, requirements, &policy, now).unwrap();
+    verify_local(&payload.view(), requirements, &policy, now).unwrap();
 
     // The vector's expiry is in the past: with the real clock it is expired.
-    let err = verify_local(&x.payload, requirements, &policy, x.expiration).unwrap_err();
+    let err = verify_local(&borrowed, requirements, &policy, x.expiration).unwrap_err();
     assert_eq!(
         err.reason.code("exact"),
         "invalid_exact_aptos_payload_transaction_expired"

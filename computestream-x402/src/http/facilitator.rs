@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::facilitator::{Facilitator, FacilitatorError, FacilitatorRequest, SupportedResponse};
-use crate::wire::{PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse};
+use crate::wire::{PaymentPayloadRef, PaymentRequirements, SettleResponse, VerifyResponse};
 
 /// A remote facilitator.
 #[derive(Clone, Debug)]
@@ -34,13 +34,20 @@ impl HttpFacilitator {
     async fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<T, FacilitatorError> {
-        let body = FacilitatorRequest {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            x402_version: u64,
+            payment_payload: &'a PaymentPayloadRef<'a>,
+            payment_requirements: &'a PaymentRequirements,
+        }
+        let body = Body {
             x402_version: payload.x402_version,
-            payment_payload: payload.clone(),
-            payment_requirements: requirements.clone(),
+            payment_payload: payload,
+            payment_requirements: requirements,
         };
         let response = self
             .http
@@ -67,7 +74,7 @@ impl HttpFacilitator {
 impl Facilitator for HttpFacilitator {
     async fn verify(
         &self,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<VerifyResponse, FacilitatorError> {
         self.post("/verify", payload, requirements).await
@@ -75,7 +82,7 @@ impl Facilitator for HttpFacilitator {
 
     async fn settle(
         &self,
-        payload: &PaymentPayload,
+        payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<SettleResponse, FacilitatorError> {
         self.post("/settle", payload, requirements).await
@@ -113,7 +120,10 @@ async fn verify(
     body: Result<Json<FacilitatorRequest>, JsonRejection>,
 ) -> Response {
     match body {
-        Ok(Json(r)) => reply(f.verify(&r.payment_payload, &r.payment_requirements).await),
+        Ok(Json(r)) => reply(
+            f.verify(&r.payment_payload.view(), &r.payment_requirements)
+                .await,
+        ),
         Err(e) => bad_request(e),
     }
 }
@@ -123,7 +133,10 @@ async fn settle(
     body: Result<Json<FacilitatorRequest>, JsonRejection>,
 ) -> Response {
     match body {
-        Ok(Json(r)) => reply(f.settle(&r.payment_payload, &r.payment_requirements).await),
+        Ok(Json(r)) => reply(
+            f.settle(&r.payment_payload.view(), &r.payment_requirements)
+                .await,
+        ),
         Err(e) => bad_request(e),
     }
 }
