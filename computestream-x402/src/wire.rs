@@ -751,11 +751,20 @@ mod tests {
 
     #[test]
     fn the_borrowed_form_borrows_and_agrees_with_the_owned_form() {
-        let text = r#"{"x402Version":2,"resource":{"url":"https://a/\u0062","mimeType":"t"},
+        let template = r#"{"x402Version":2,"resource":{"url":"https://a/\u0062","mimeType":"t"},
             "accepted":{"scheme":"exact","network":"aptos:2","amount":"1","asset":"0x1",
             "payTo":"0x2","maxTimeoutSeconds":60,"extra":{"feePayer":"0x3"}},
-            "payload":{"transaction":"eA=="},
-            "extensions":{"payment-identifier":{"info":{"id":"order_0123456789-abc"}}}}"#;
+            "payload": PAYLOAD, "extensions": EXTENSIONS}"#;
+        let with = |payload: &str, extensions: &str| {
+            template
+                .replace("PAYLOAD", payload)
+                .replace("EXTENSIONS", extensions)
+        };
+        // Whitespace before the raw objects is allowed, as anywhere in JSON.
+        let text = &with(
+            "\n {\"transaction\":\"eA==\"}",
+            r#"{"payment-identifier":{"info":{"id":"order_0123456789-abc"}}}"#,
+        );
         let view = PaymentPayloadRef::parse(text).unwrap();
         assert!(matches!(view.accepted.pay_to, Cow::Borrowed("0x2")));
         // An escaped string cannot be borrowed; it is copied and still decoded.
@@ -783,18 +792,11 @@ mod tests {
         other.extra.insert("feePayer".into(), Value::from("0x4"));
         assert!(!other.is_matched_by(&view.accepted));
 
-        for not_object in [r#""payload":[]"#, r#""payload":"x""#, r#""extensions":1"#] {
-            let bad = text.replace(r#""payload":{"transaction":"eA=="}"#, not_object);
-            let bad = if not_object.starts_with(r#""ext"#) {
-                text.replace(
-                    r#""extensions":{"payment-identifier":{"info":{"id":"order_0123456789-abc"}}}"#,
-                    not_object,
-                )
-            } else {
-                bad
-            };
-            assert!(PaymentPayloadRef::parse(&bad).is_err(), "{not_object}");
+        for (payload, extensions) in [("[]", "{}"), ("\"x\"", "{}"), ("{}", "1"), ("{}", "[]")] {
+            let bad = with(payload, extensions);
+            assert!(PaymentPayloadRef::parse(&bad).is_err(), "{bad}");
         }
+        assert!(PaymentPayloadRef::parse(&with("{}", "null")).is_ok());
     }
 
     #[test]
