@@ -1,4 +1,7 @@
-/** ComputeStream core for Node.js. u64/u128 values are decimal strings; errors throw `Error`. */
+/**
+ * ComputeStream core for Node.js: stream math, amounts, the contract ABI and x402 payments.
+ * u64/u128 values are decimal strings; errors throw `Error`.
+ */
 export declare function version(): string;
 /** `parseAmount("7.2", 6) === "7200000"` (base units). */
 export declare function parseAmount(text: string, decimals: number): string;
@@ -18,3 +21,25 @@ export declare function encodeCall(callJson: string, contract?: string | null): 
 export declare function decodeCall(bcs: Buffer, contract?: string | null): string;
 /** Name of an abort code raised in `module`, or `null`. */
 export declare function abortName(module: string, code: string): string | null;
+/** Account address (`0x` + 64 hex) of an Ed25519 private key. */
+export declare function addressOf(privateKey: string): string;
+/** JSON `{kind, header, aptos_transaction?}` of any x402 header (`kind`: payment, payment-required, payment-response). */
+export declare function x402DecodeHeader(header: string): string;
+/** The header (standard base64 of compact JSON) of an x402 object given as JSON. */
+export declare function x402EncodeHeader(json: string): string;
+/**
+ * Signs a payment for the `accept`-th (default 0) way a PAYMENT-REQUIRED header offers, with the
+ * account's next `sequenceNumber`, expiring maxTimeoutSeconds after `now` (chain seconds).
+ * Returns the PAYMENT-SIGNATURE header; the server's facilitator submits it.
+ */
+export declare function x402Pay(privateKey: string, paymentRequired: string, sequenceNumber: string, now: string, accept?: number | null, dockerImage?: string | null): string;
+/**
+ * Every local rule on a payment header against requirements (JSON): VerifyResponse JSON
+ * `{isValid, invalidReason?, invalidMessage?, payer?, extra?: {amount, asset}}`. Throws only for
+ * input that does not decode.
+ */
+export declare function x402Verify(header: string, requirementsJson: string, feePayers: string[], now: string): string;
+/** `exact` PaymentRequirements JSON; `feePayer` sponsors gas. */
+export declare function x402ExactRequirements(network: string, asset: string, payTo: string, amount: string, maxTimeoutSeconds: string, feePayer?: string | null): string;
+/** `stream` PaymentRequirements JSON; the deposit is the nano-rate over the duration, rounded up. */
+export declare function x402StreamRequirements(network: string, contract: string, provider: string, asset: string, ratePerSecond: string, maxDurationSeconds: string, maxTimeoutSeconds: string, feePayer?: string | null): string;

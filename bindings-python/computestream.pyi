@@ -1,4 +1,5 @@
-"""ComputeStream core for Python: stream math, amounts and the contract ABI.
+"""ComputeStream core for Python: stream math, amounts, the contract ABI, and x402 payments
+(pay a `PAYMENT-REQUIRED` challenge, verify a `PAYMENT-SIGNATURE`, build requirements).
 
 Amounts are base units; rates are nano-units (1e-9 base unit) per second, as the contracts
 store them. Errors raise ValueError with the core's message.
@@ -25,3 +26,29 @@ def decode_call(bcs: bytes, contract: Optional[str] = None) -> str:
     """JSON of an entry function's BCS; inverse of encode_call."""
 def abort_name(module: str, code: int) -> Optional[str]:
     """Name of an abort code raised in `module`, e.g. abort_name("payment_stream", 37)."""
+def address_of(private_key: str) -> str:
+    """Account address (0x + 64 hex) of an Ed25519 private key."""
+def x402_decode_header(header: str) -> str:
+    """JSON {"kind": "payment"|"payment-required"|"payment-response", "header": {...},
+    "aptos_transaction"?: {... "signature_valid": bool}} of any x402 header."""
+def x402_encode_header(json: str) -> str:
+    """The header (standard base64 of compact JSON) of an x402 object given as JSON."""
+def x402_pay(private_key: str, payment_required: str, sequence_number: int, now: int,
+             accept: int = 0, docker_image: str = "") -> str:
+    """Signs a payment for the `accept`-th way a PAYMENT-REQUIRED header offers (exact: a
+    transfer; stream: payment_stream::rent running `docker_image`), with the account's next
+    `sequence_number`, expiring maxTimeoutSeconds after `now` (chain seconds). Returns the
+    PAYMENT-SIGNATURE header; the server's facilitator submits it."""
+def x402_verify(header: str, requirements_json: str, fee_payers: list[str], now: int) -> str:
+    """Every local rule (signature, chain id, gas caps, expiry, function and arguments against
+    the requirements) on a payment header. Returns VerifyResponse JSON {"isValid",
+    "invalidReason"?, "invalidMessage"?, "payer"?, "extra"?: {"amount", "asset"}}; raises
+    ValueError only for input that does not decode."""
+def x402_exact_requirements(network: str, asset: str, pay_to: str, amount: int,
+                            max_timeout_seconds: int, fee_payer: Optional[str] = None) -> str:
+    """`exact` PaymentRequirements JSON; `fee_payer` sponsors gas."""
+def x402_stream_requirements(network: str, contract: str, provider: str, asset: str,
+                             rate_per_second: int, max_duration_seconds: int,
+                             max_timeout_seconds: int, fee_payer: Optional[str] = None) -> str:
+    """`stream` PaymentRequirements JSON; the deposit (amount) is the nano-rate over the
+    duration, rounded up."""

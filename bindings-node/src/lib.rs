@@ -1,12 +1,13 @@
 //! `require('computestream')`: the ComputeStream core for Node. Every function wraps one of
-//! `computestream_core::facade`. u64 and u128 values travel as decimal strings so no
+//! `computestream_core::facade` or `computestream_x402::facade`. u64 and u128 values travel as decimal strings so no
 //! precision is lost; errors are thrown as `Error` with the core's message.
 
 use computestream_core::facade;
+use computestream_x402::facade as x402;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
-fn err(e: computestream_core::Error) -> napi::Error {
+fn err(e: impl std::fmt::Display) -> napi::Error {
     napi::Error::from_reason(e.to_string())
 }
 
@@ -103,4 +104,102 @@ pub fn decode_call(bcs: Buffer, contract: Option<String>) -> napi::Result<String
 #[napi]
 pub fn abort_name(module: String, code: String) -> napi::Result<Option<&'static str>> {
     Ok(facade::abort_name(&module, int(&code, "code")?))
+}
+
+/// The account address of an Ed25519 private key (`0x` + 64 hex).
+#[napi]
+pub fn address_of(private_key: String) -> napi::Result<String> {
+    x402::address_of(&private_key).map_err(err)
+}
+
+/// Any x402 header as JSON `{kind, header, aptos_transaction?}`.
+#[napi(js_name = "x402DecodeHeader")]
+pub fn x402_decode_header(header: String) -> napi::Result<String> {
+    x402::decode_header(&header).map_err(err)
+}
+
+/// The header (base64 of compact JSON) of an x402 object given as JSON.
+#[napi(js_name = "x402EncodeHeader")]
+pub fn x402_encode_header(json: String) -> napi::Result<String> {
+    x402::encode_header(&json).map_err(err)
+}
+
+/// Signs a payment for the `accept`-th (default 0) way a `PAYMENT-REQUIRED` header offers;
+/// returns the `PAYMENT-SIGNATURE` header.
+#[napi(js_name = "x402Pay")]
+pub fn x402_pay(
+    private_key: String,
+    payment_required: String,
+    sequence_number: String,
+    now: String,
+    accept: Option<u32>,
+    docker_image: Option<String>,
+) -> napi::Result<String> {
+    x402::pay(
+        &private_key,
+        &payment_required,
+        accept.unwrap_or(0) as usize,
+        int(&sequence_number, "sequenceNumber")?,
+        int(&now, "now")?,
+        docker_image.as_deref().unwrap_or(""),
+    )
+    .map_err(err)
+}
+
+/// Every local rule on a payment header against requirements (JSON); `VerifyResponse` JSON.
+#[napi(js_name = "x402Verify")]
+pub fn x402_verify(
+    header: String,
+    requirements_json: String,
+    fee_payers: Vec<String>,
+    now: String,
+) -> napi::Result<String> {
+    x402::verify_payment(&header, &requirements_json, &fee_payers, int(&now, "now")?).map_err(err)
+}
+
+/// `exact` requirements as JSON.
+#[napi(js_name = "x402ExactRequirements")]
+pub fn x402_exact_requirements(
+    network: String,
+    asset: String,
+    pay_to: String,
+    amount: String,
+    max_timeout_seconds: String,
+    fee_payer: Option<String>,
+) -> napi::Result<String> {
+    x402::exact_requirements(
+        &network,
+        &asset,
+        &pay_to,
+        int(&amount, "amount")?,
+        int(&max_timeout_seconds, "maxTimeoutSeconds")?,
+        fee_payer.as_deref(),
+    )
+    .map_err(err)
+}
+
+/// `stream` requirements as JSON (the deposit is the rate over the duration, rounded up).
+#[napi(js_name = "x402StreamRequirements")]
+#[allow(clippy::too_many_arguments)]
+pub fn x402_stream_requirements(
+    network: String,
+    contract: String,
+    provider: String,
+    asset: String,
+    rate_per_second: String,
+    max_duration_seconds: String,
+    max_timeout_seconds: String,
+    fee_payer: Option<String>,
+) -> napi::Result<String> {
+    x402::stream_requirements(
+        &network,
+        &contract,
+        &provider,
+        &asset,
+        int(&rate_per_second, "ratePerSecond")?,
+        int(&max_duration_seconds, "maxDurationSeconds")?,
+        int(&max_timeout_seconds, "maxTimeoutSeconds")?,
+        fee_payer.as_deref(),
+    )
+    .map_err(err)
 }

@@ -1,11 +1,15 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { run } = require('../../testdata/bindings/conformance.cjs');
+const { run, runX402 } = require('../../testdata/bindings/conformance.cjs');
 const cs = require('..');
 
 test('the native module gives the core answers for every case', () => {
   run(cs, null);
+});
+
+test('the native module pays and verifies x402 exactly as the core does', () => {
+  runX402(cs, null);
 });
 
 test('u64 arguments outside the range throw instead of wrapping', () => {

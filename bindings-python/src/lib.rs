@@ -1,13 +1,14 @@
 //! `import computestream`: the ComputeStream core for Python. Every function wraps one of
-//! `computestream_core::facade`, so Python runs the same code as Rust, Node and the browser.
-//! Errors are `ValueError` with the core's message.
+//! `computestream_core::facade` or `computestream_x402::facade`, so Python runs the same code
+//! as Rust, Node and the browser. Errors are `ValueError` with the core's message.
 
 use computestream_core::facade;
+use computestream_x402::facade as x402;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-fn value_error(e: computestream_core::Error) -> PyErr {
+fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
@@ -83,6 +84,107 @@ fn abort_name(module: &str, code: u64) -> Option<&'static str> {
     facade::abort_name(module, code)
 }
 
+/// The account address of an Ed25519 private key (`0x` + 64 hex).
+#[pyfunction]
+fn address_of(private_key: &str) -> PyResult<String> {
+    x402::address_of(private_key).map_err(value_error)
+}
+
+/// Any x402 header as JSON `{"kind", "header", "aptos_transaction"?}`.
+#[pyfunction]
+fn x402_decode_header(header: &str) -> PyResult<String> {
+    x402::decode_header(header).map_err(value_error)
+}
+
+/// The header (base64 of compact JSON) of an x402 object given as JSON.
+#[pyfunction]
+fn x402_encode_header(json: &str) -> PyResult<String> {
+    x402::encode_header(json).map_err(value_error)
+}
+
+/// Signs a payment for the `accept`-th way a `PAYMENT-REQUIRED` header offers; returns the
+/// `PAYMENT-SIGNATURE` header.
+#[pyfunction]
+#[pyo3(signature = (private_key, payment_required, sequence_number, now, accept = 0, docker_image = ""))]
+fn x402_pay(
+    private_key: &str,
+    payment_required: &str,
+    sequence_number: u64,
+    now: u64,
+    accept: usize,
+    docker_image: &str,
+) -> PyResult<String> {
+    x402::pay(
+        private_key,
+        payment_required,
+        accept,
+        sequence_number,
+        now,
+        docker_image,
+    )
+    .map_err(value_error)
+}
+
+/// Every local rule on a payment header against requirements (JSON); a `VerifyResponse` JSON.
+#[pyfunction]
+fn x402_verify(
+    header: &str,
+    requirements_json: &str,
+    fee_payers: Vec<String>,
+    now: u64,
+) -> PyResult<String> {
+    x402::verify_payment(header, requirements_json, &fee_payers, now).map_err(value_error)
+}
+
+/// `exact` requirements as JSON.
+#[pyfunction]
+#[pyo3(signature = (network, asset, pay_to, amount, max_timeout_seconds, fee_payer = None))]
+fn x402_exact_requirements(
+    network: &str,
+    asset: &str,
+    pay_to: &str,
+    amount: u64,
+    max_timeout_seconds: u64,
+    fee_payer: Option<&str>,
+) -> PyResult<String> {
+    x402::exact_requirements(
+        network,
+        asset,
+        pay_to,
+        amount,
+        max_timeout_seconds,
+        fee_payer,
+    )
+    .map_err(value_error)
+}
+
+/// `stream` requirements as JSON (the deposit is the rate over the duration, rounded up).
+#[pyfunction]
+#[pyo3(signature = (network, contract, provider, asset, rate_per_second, max_duration_seconds, max_timeout_seconds, fee_payer = None))]
+#[allow(clippy::too_many_arguments)]
+fn x402_stream_requirements(
+    network: &str,
+    contract: &str,
+    provider: &str,
+    asset: &str,
+    rate_per_second: u128,
+    max_duration_seconds: u64,
+    max_timeout_seconds: u64,
+    fee_payer: Option<&str>,
+) -> PyResult<String> {
+    x402::stream_requirements(
+        network,
+        contract,
+        provider,
+        asset,
+        rate_per_second,
+        max_duration_seconds,
+        max_timeout_seconds,
+        fee_payer,
+    )
+    .map_err(value_error)
+}
+
 #[pymodule]
 fn computestream(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
@@ -95,5 +197,12 @@ fn computestream(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode_call, m)?)?;
     m.add_function(wrap_pyfunction!(decode_call, m)?)?;
     m.add_function(wrap_pyfunction!(abort_name, m)?)?;
+    m.add_function(wrap_pyfunction!(address_of, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_decode_header, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_encode_header, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_pay, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_exact_requirements, m)?)?;
+    m.add_function(wrap_pyfunction!(x402_stream_requirements, m)?)?;
     Ok(())
 }

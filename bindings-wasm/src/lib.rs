@@ -1,12 +1,13 @@
 //! The ComputeStream core for browsers (and any wasm host). Every function wraps one of
-//! `computestream_core::facade`; u64 and u128 values travel as decimal strings, errors are
+//! `computestream_core::facade` or `computestream_x402::facade`; u64 and u128 values travel as decimal strings, errors are
 //! thrown as `Error` with the core's message. Nothing here reads a clock: chain time is an
 //! argument (`SystemTime` aborts a wasm32-unknown-unknown module).
 
 use computestream_core::facade;
+use computestream_x402::facade as x402;
 use wasm_bindgen::prelude::*;
 
-fn err(e: computestream_core::Error) -> JsError {
+fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
@@ -94,4 +95,102 @@ pub fn decode_call(bcs: &[u8], contract: Option<String>) -> Result<String, JsErr
 #[wasm_bindgen(js_name = abortName)]
 pub fn abort_name(module: &str, code: &str) -> Result<Option<String>, JsError> {
     Ok(facade::abort_name(module, int(code, "code")?).map(String::from))
+}
+
+/// The account address of an Ed25519 private key (`0x` + 64 hex).
+#[wasm_bindgen(js_name = addressOf)]
+pub fn address_of(private_key: &str) -> Result<String, JsError> {
+    x402::address_of(private_key).map_err(err)
+}
+
+/// Any x402 header as JSON `{kind, header, aptos_transaction?}`.
+#[wasm_bindgen(js_name = x402DecodeHeader)]
+pub fn x402_decode_header(header: &str) -> Result<String, JsError> {
+    x402::decode_header(header).map_err(err)
+}
+
+/// The header (base64 of compact JSON) of an x402 object given as JSON.
+#[wasm_bindgen(js_name = x402EncodeHeader)]
+pub fn x402_encode_header(json: &str) -> Result<String, JsError> {
+    x402::encode_header(json).map_err(err)
+}
+
+/// Signs a payment for the `accept`-th (default 0) way a `PAYMENT-REQUIRED` header offers;
+/// returns the `PAYMENT-SIGNATURE` header. `now` is chain time in seconds.
+#[wasm_bindgen(js_name = x402Pay)]
+pub fn x402_pay(
+    private_key: &str,
+    payment_required: &str,
+    sequence_number: &str,
+    now: &str,
+    accept: Option<u32>,
+    docker_image: Option<String>,
+) -> Result<String, JsError> {
+    x402::pay(
+        private_key,
+        payment_required,
+        accept.unwrap_or(0) as usize,
+        int(sequence_number, "sequenceNumber")?,
+        int(now, "now")?,
+        docker_image.as_deref().unwrap_or(""),
+    )
+    .map_err(err)
+}
+
+/// Every local rule on a payment header against requirements (JSON); `VerifyResponse` JSON.
+#[wasm_bindgen(js_name = x402Verify)]
+pub fn x402_verify(
+    header: &str,
+    requirements_json: &str,
+    fee_payers: Vec<String>,
+    now: &str,
+) -> Result<String, JsError> {
+    x402::verify_payment(header, requirements_json, &fee_payers, int(now, "now")?).map_err(err)
+}
+
+/// `exact` requirements as JSON.
+#[wasm_bindgen(js_name = x402ExactRequirements)]
+pub fn x402_exact_requirements(
+    network: &str,
+    asset: &str,
+    pay_to: &str,
+    amount: &str,
+    max_timeout_seconds: &str,
+    fee_payer: Option<String>,
+) -> Result<String, JsError> {
+    x402::exact_requirements(
+        network,
+        asset,
+        pay_to,
+        int(amount, "amount")?,
+        int(max_timeout_seconds, "maxTimeoutSeconds")?,
+        fee_payer.as_deref(),
+    )
+    .map_err(err)
+}
+
+/// `stream` requirements as JSON (the deposit is the rate over the duration, rounded up).
+#[wasm_bindgen(js_name = x402StreamRequirements)]
+#[allow(clippy::too_many_arguments)]
+pub fn x402_stream_requirements(
+    network: &str,
+    contract: &str,
+    provider: &str,
+    asset: &str,
+    rate_per_second: &str,
+    max_duration_seconds: &str,
+    max_timeout_seconds: &str,
+    fee_payer: Option<String>,
+) -> Result<String, JsError> {
+    x402::stream_requirements(
+        network,
+        contract,
+        provider,
+        asset,
+        int(rate_per_second, "ratePerSecond")?,
+        int(max_duration_seconds, "maxDurationSeconds")?,
+        int(max_timeout_seconds, "maxTimeoutSeconds")?,
+        fee_payer.as_deref(),
+    )
+    .map_err(err)
 }

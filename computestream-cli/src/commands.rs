@@ -16,7 +16,6 @@ use computestream_core::types::parse_address;
 use computestream_core::{
     AccountAddress, AptosLedger, AssetId, ContractClient, JobId, Ledger, Signer, Stream, TxnOutcome,
 };
-use computestream_x402::wire::{self, PaymentHeader, PaymentRequired, SettleResponse};
 use serde_json::{Value, json};
 
 use crate::{Cli, Command};
@@ -707,50 +706,7 @@ fn write_secret(path: &PathBuf, key: &str) -> Result<(), String> {
 
 /// Any x402 header as JSON, with an Aptos payment's transaction decoded.
 pub(crate) fn decode_header(header: &str) -> Result<Value, String> {
-    let header = header.trim();
-    let json_value: Value = wire::decode_header(header).map_err(|e| e.to_string())?;
-    let kind = if json_value.get("accepts").is_some() {
-        let typed = match json_value.get("x402Version").and_then(Value::as_u64) {
-            Some(2) => serde_json::from_value::<PaymentRequired>(json_value.clone()).map(|_| ()),
-            _ => serde_json::from_value::<wire::PaymentRequiredV1>(json_value.clone()).map(|_| ()),
-        };
-        typed.map_err(|e| format!("payment required: {e}"))?;
-        "payment-required"
-    } else if json_value.get("success").is_some() {
-        serde_json::from_value::<SettleResponse>(json_value.clone())
-            .map_err(|e| format!("payment response: {e}"))?;
-        "payment-response"
-    } else {
-        PaymentHeader::decode(header).map_err(|e| e.to_string())?;
-        "payment"
-    };
-    let mut out = json!({"kind": kind, "header": json_value});
-    if kind == "payment"
-        && let Some(transaction) = json_value
-            .pointer("/payload/transaction")
-            .and_then(Value::as_str)
-        && let Ok(p) = computestream_x402::aptos::AptosPayment::from_transaction(transaction)
-    {
-        let function = p.entry_function().map(|f| {
-            json!({
-                "function": format!("{}::{}", f.module, f.function),
-                "type_arguments": f.type_args.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-                "arguments": f.args.iter().map(|a| format!("0x{}", hex::encode(a))).collect::<Vec<_>>(),
-            })
-        });
-        out["aptos_transaction"] = json!({
-            "sender": p.raw.sender.to_hex(),
-            "sequence_number": p.raw.sequence_number.to_string(),
-            "chain_id": p.raw.chain_id.id(),
-            "max_gas_amount": p.raw.max_gas_amount.to_string(),
-            "gas_unit_price": p.raw.gas_unit_price.to_string(),
-            "expiration_timestamp_secs": p.raw.expiration_timestamp_secs.to_string(),
-            "fee_payer": p.fee_payer.map(|a| a.to_hex()),
-            "entry_function": function,
-            "signature_valid": p.check_sender_signature().is_ok(),
-        });
-    }
-    Ok(out)
+    computestream_x402::facade::describe_header(header).map_err(|e| e.to_string())
 }
 
 async fn x402_pay(

@@ -11,6 +11,7 @@
 //!   payer, a replay guard, over any [`computestream_core::Ledger`].
 //! - [`gate`]: the framework-neutral server side (402 → verify → settle → admit), including
 //!   admission of later requests by the stream's job id.
+//! - [`facade`]: the same, strings in and out, for the Python, Node and wasm bindings.
 //! - `http` (feature `http`): the reqwest client that pays 402s under a spending policy, the
 //!   facilitator's HTTP client and server, and a tower layer for axum.
 //!
@@ -23,6 +24,7 @@
 //! vectors in `testdata/`.
 
 pub mod aptos;
+pub mod facade;
 pub mod facilitator;
 pub mod gate;
 #[cfg(feature = "http")]

@@ -51,4 +51,62 @@ function run(cs, none) {
   return n;
 }
 
-module.exports = { run };
+// The x402 facade (x402_cases.json): the expected payment header is the reference SDKs'.
+const x402 = JSON.parse(fs.readFileSync(path.join(__dirname, 'x402_cases.json'), 'utf8'));
+
+function runX402(cs, none) {
+  const arg = (v) => (v === null ? none : v);
+  let n = 0;
+  for (const c of x402.address_of) { check(c, () => cs.addressOf(c.private_key)); n++; }
+  for (const c of x402.pay) {
+    check(c, () => cs.x402Pay(c.private_key, c.payment_required, c.sequence_number, c.now, c.accept, c.docker_image));
+    n++;
+  }
+  for (const c of x402.verify_payment) {
+    const verify = () => JSON.parse(cs.x402Verify(c.header, JSON.stringify(c.requirements), c.fee_payers, c.now));
+    if (c.returns_reason !== undefined) {
+      // A payment that fails a rule is an answer, not an exception.
+      const v = verify();
+      assert.equal(v.isValid, false, JSON.stringify(c));
+      assert.equal(v.invalidReason, c.returns_reason);
+      assert.equal(typeof v.invalidMessage, 'string');
+    } else {
+      check(c, verify);
+    }
+    n++;
+  }
+  for (const c of x402.decode_header) {
+    check(c, () => {
+      const v = JSON.parse(cs.x402DecodeHeader(c.header));
+      const tx = v.aptos_transaction || {};
+      return { kind: v.kind, signature_valid: tx.signature_valid ?? null, sender: tx.sender ?? null };
+    });
+    n++;
+  }
+  for (const c of x402.encode_header) {
+    check(c, () => {
+      const header = cs.x402EncodeHeader(JSON.stringify(c.json));
+      assert.deepEqual(JSON.parse(cs.x402DecodeHeader(header)).header, c.json);
+      return 'round trip';
+    });
+    n++;
+  }
+  for (const c of x402.exact_requirements) {
+    check(c, () => JSON.parse(cs.x402ExactRequirements(
+      c.network, c.asset, c.pay_to, c.amount, c.max_timeout_seconds, arg(c.fee_payer))));
+    n++;
+  }
+  for (const c of x402.stream_requirements) {
+    check(c, () => JSON.parse(cs.x402StreamRequirements(
+      c.network, c.contract, c.provider, c.asset, c.rate_per_second, c.max_duration_seconds,
+      c.max_timeout_seconds, arg(c.fee_payer))));
+    n++;
+  }
+  assert.ok(n >= 25, `only ${n} x402 cases`);
+  // Optional arguments: accept 0 and no docker image.
+  const p = x402.pay[0];
+  assert.equal(cs.x402Pay(p.private_key, p.payment_required, p.sequence_number, p.now), p.returns);
+  return n;
+}
+
+module.exports = { run, runX402 };

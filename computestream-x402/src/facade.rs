@@ -1,0 +1,261 @@
+//! The x402 surface every language binding exposes (Python, Node, wasm), with strings in and
+//! out: headers as they travel, objects as JSON, integers that may pass 2^53 as decimal
+//! strings. An agent pays a `PAYMENT-REQUIRED` challenge with [`pay`]; a provider builds
+//! requirements ([`exact_requirements`], [`stream_requirements`]), encodes its challenge with
+//! [`encode_header`] and checks a `PAYMENT-SIGNATURE` locally with [`verify_payment`] before
+//! it asks a facilitator to settle. The `computestream x402 decode` command prints
+//! [`describe_header`].
+
+use computestream_core::{AccountAddress, AssetId, Rate, Signer};
+use serde_json::{Value, json};
+
+use crate::aptos::{AptosPayment, VerifyPolicy};
+use crate::schemes::{self, PayError, StreamTerms, TxnParams, verify_local};
+use crate::wire::{
+    self, PaymentHeader, PaymentHeaderRef, PaymentRequired, PaymentRequiredV1, PaymentRequirements,
+    SettleResponse, VerifyResponse, WireError,
+};
+use crate::{Network, Reason};
+
+/// Why a facade call failed (bad input; a payment that fails verification is not an error).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FacadeError {
+    /// A header that does not decode.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// Requirements this client cannot pay.
+    #[error(transparent)]
+    Pay(#[from] PayError),
+    /// Any other malformed argument.
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+fn invalid(what: &str, e: impl std::fmt::Display) -> FacadeError {
+    FacadeError::InvalidArgument(format!("{what}: {e}"))
+}
+
+fn address(text: &str, what: &str) -> Result<AccountAddress, FacadeError> {
+    AccountAddress::from_hex(text).map_err(|_| invalid(what, format!("{text:?} is not an address")))
+}
+
+fn network(caip2: &str) -> Result<Network, FacadeError> {
+    Network::from_caip2(caip2).ok_or_else(|| {
+        invalid(
+            "network",
+            format!("{caip2:?}: expected aptos:1, aptos:2, movement:126, movement:250 or aptos:4"),
+        )
+    })
+}
+
+fn signer(private_key: &str) -> Result<Signer, FacadeError> {
+    Signer::from_private_key(private_key.trim()).map_err(|e| invalid("private key", e))
+}
+
+/// The account address (long form) of an Ed25519 private key (`0x` + 64 hex).
+pub fn address_of(private_key: &str) -> Result<String, FacadeError> {
+    Ok(signer(private_key)?.address().to_long_string())
+}
+
+/// Any x402 header as `{"kind", "header"}`: `kind` is `payment`, `payment-required` or
+/// `payment-response`, `header` its JSON. A payment on Aptos or Movement also gets
+/// `aptos_transaction`: the signed transaction decoded, with `signature_valid`.
+pub fn describe_header(header: &str) -> Result<Value, FacadeError> {
+    let header = header.trim();
+    let json_value: Value = wire::decode_header(header)?;
+    let kind = if json_value.get("accepts").is_some() {
+        match json_value.get("x402Version").and_then(Value::as_u64) {
+            Some(2) => serde_json::from_value::<PaymentRequired>(json_value.clone()).map(|_| ()),
+            _ => serde_json::from_value::<PaymentRequiredV1>(json_value.clone()).map(|_| ()),
+        }
+        .map_err(|e| invalid("payment required", e))?;
+        "payment-required"
+    } else if json_value.get("success").is_some() {
+        serde_json::from_value::<SettleResponse>(json_value.clone())
+            .map_err(|e| invalid("payment response", e))?;
+        "payment-response"
+    } else {
+        PaymentHeader::decode(header)?;
+        "payment"
+    };
+    let mut out = json!({"kind": kind, "header": json_value});
+    if kind == "payment"
+        && let Some(transaction) = json_value
+            .pointer("/payload/transaction")
+            .and_then(Value::as_str)
+        && let Ok(p) = AptosPayment::from_transaction(transaction)
+    {
+        let function = p.entry_function().map(|f| {
+            json!({
+                "function": format!("{}::{}", f.module, f.function),
+                "type_arguments": f.type_args.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+                "arguments": f.args.iter().map(|a| format!("0x{}", hex::encode(a))).collect::<Vec<_>>(),
+            })
+        });
+        out["aptos_transaction"] = json!({
+            "sender": p.raw.sender.to_hex(),
+            "sequence_number": p.raw.sequence_number.to_string(),
+            "chain_id": p.raw.chain_id.id(),
+            "max_gas_amount": p.raw.max_gas_amount.to_string(),
+            "gas_unit_price": p.raw.gas_unit_price.to_string(),
+            "expiration_timestamp_secs": p.raw.expiration_timestamp_secs.to_string(),
+            "fee_payer": p.fee_payer.map(|a| a.to_hex()),
+            "entry_function": function,
+            "signature_valid": p.check_sender_signature().is_ok(),
+        });
+    }
+    Ok(out)
+}
+
+/// [`describe_header`] as JSON text.
+pub fn decode_header(header: &str) -> Result<String, FacadeError> {
+    describe_header(header).map(|v| v.to_string())
+}
+
+/// A header from any x402 object given as JSON: compact JSON, standard padded base64.
+pub fn encode_header(json: &str) -> Result<String, FacadeError> {
+    let value: Value = serde_json::from_str(json).map_err(|e| invalid("header JSON", e))?;
+    if !value.is_object() {
+        return Err(invalid("header JSON", "expected an object"));
+    }
+    Ok(wire::encode_header(&value))
+}
+
+/// `exact` requirements (a transfer of `amount` base units of `asset` to `pay_to`) as JSON;
+/// `fee_payer` sponsors the gas.
+pub fn exact_requirements(
+    network_id: &str,
+    asset: &str,
+    pay_to: &str,
+    amount: u64,
+    max_timeout_seconds: u64,
+    fee_payer: Option<&str>,
+) -> Result<String, FacadeError> {
+    let r = schemes::exact_requirements(
+        network(network_id)?,
+        AssetId(address(asset, "asset")?),
+        address(pay_to, "payTo")?,
+        amount,
+        max_timeout_seconds,
+        fee_payer.map(|f| address(f, "feePayer")).transpose()?,
+    );
+    Ok(serde_json::to_string(&r).unwrap_or_default())
+}
+
+/// `stream` requirements as JSON: a rental from `provider` at `rate_per_second` (nano-units
+/// per second, the on-chain price) for up to `max_duration_seconds`, contracts at `contract`.
+#[allow(clippy::too_many_arguments)] // one argument per field of the requirements
+pub fn stream_requirements(
+    network_id: &str,
+    contract: &str,
+    provider: &str,
+    asset: &str,
+    rate_per_second: u128,
+    max_duration_seconds: u64,
+    max_timeout_seconds: u64,
+    fee_payer: Option<&str>,
+) -> Result<String, FacadeError> {
+    let terms = StreamTerms {
+        network: network(network_id)?,
+        contract: address(contract, "contract")?,
+        provider: address(provider, "provider")?,
+        asset: AssetId(address(asset, "asset")?),
+        rate: Rate::from_nanos_per_second(rate_per_second),
+        max_duration_seconds,
+        fee_payer: fee_payer.map(|f| address(f, "feePayer")).transpose()?,
+    };
+    let r = terms
+        .requirements(max_timeout_seconds)
+        .ok_or_else(|| invalid("stream", "the deposit (rate × duration) exceeds u64"))?;
+    Ok(serde_json::to_string(&r).unwrap_or_default())
+}
+
+/// Pays the `accept`-th way offered by a `PAYMENT-REQUIRED` header: signs the transfer
+/// (`exact`) or the rental (`stream`, running `docker_image`) as the key's account, with its
+/// next `sequence_number`, expiring `maxTimeoutSeconds` after `now_secs`. Returns the
+/// `PAYMENT-SIGNATURE` header to retry the request with. Nothing is submitted: the server's
+/// facilitator does that.
+pub fn pay(
+    private_key: &str,
+    payment_required: &str,
+    accept: usize,
+    sequence_number: u64,
+    now_secs: u64,
+    docker_image: &str,
+) -> Result<String, FacadeError> {
+    let required: PaymentRequired = wire::decode_header(payment_required.trim())?;
+    let requirements = required.accepts.get(accept).ok_or_else(|| {
+        invalid(
+            "accept",
+            format!("{accept} is past the {} offered", required.accepts.len()),
+        )
+    })?;
+    let payload = schemes::pay(
+        &signer(private_key)?,
+        requirements,
+        Some(required.resource.clone()),
+        TxnParams::new(sequence_number, now_secs),
+        docker_image,
+    )?;
+    Ok(wire::encode_header(&payload))
+}
+
+/// Checks a `PAYMENT-SIGNATURE` (or v1 `X-PAYMENT`) header against requirements (JSON) with
+/// every local rule: scheme, network, fee payer (`fee_payers` are the sponsors the caller
+/// manages), chain id, the sender's key and Ed25519 signature, gas caps, expiry at `now_secs`,
+/// and the entry function against the requirements. Returns a `VerifyResponse` as JSON
+/// (`isValid`, `invalidReason`, `invalidMessage`, `payer`; `extra.amount` is what it moves).
+/// Balance and simulation need the ledger: a facilitator checks those when it settles.
+pub fn verify_payment(
+    header: &str,
+    requirements_json: &str,
+    fee_payers: &[String],
+    now_secs: u64,
+) -> Result<String, FacadeError> {
+    let requirements: PaymentRequirements =
+        serde_json::from_str(requirements_json).map_err(|e| invalid("requirements", e))?;
+    let policy = VerifyPolicy {
+        fee_payers: fee_payers
+            .iter()
+            .map(|f| address(f, "fee payer"))
+            .collect::<Result<_, _>>()?,
+    };
+    let text = wire::decode_text(header.trim())?;
+    let resource = wire::ResourceInfo {
+        url: String::new(),
+        description: None,
+        mime_type: None,
+    };
+    let accepts = std::slice::from_ref(&requirements);
+    let response = match PaymentHeaderRef::parse(&text)?.into_v2(accepts, &resource) {
+        None => VerifyResponse {
+            is_valid: false,
+            invalid_reason: Some(Reason::UnsupportedScheme.code(&requirements.scheme)),
+            invalid_message: Some("a v1 payment for another scheme or network".into()),
+            payer: None,
+            extra: None,
+        },
+        Some(payload) => match verify_local(&payload, &requirements, &policy, now_secs) {
+            Ok(v) => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("amount".into(), json!(v.debit.amount.to_string()));
+                extra.insert("asset".into(), json!(v.debit.asset.0.to_long_string()));
+                VerifyResponse {
+                    is_valid: true,
+                    invalid_reason: None,
+                    invalid_message: None,
+                    payer: Some(v.payment.sender().to_long_string()),
+                    extra: Some(extra),
+                }
+            }
+            Err(e) => VerifyResponse {
+                is_valid: false,
+                invalid_reason: Some(e.reason.code(&requirements.scheme)),
+                invalid_message: Some(e.message),
+                payer: None,
+                extra: None,
+            },
+        },
+    };
+    Ok(serde_json::to_string(&response).unwrap_or_default())
+}
