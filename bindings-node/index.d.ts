@@ -35,8 +35,9 @@ export declare function x402EncodeHeader(json: string): string;
 export declare function x402Pay(privateKey: string, paymentRequired: string, sequenceNumber: string, now: string, accept?: number | null, dockerImage?: string | null): string;
 /**
  * Every local rule on a payment header against requirements (JSON): VerifyResponse JSON
- * `{isValid, invalidReason?, invalidMessage?, payer?, extra?: {amount, asset}}`. Throws only for
- * input that does not decode.
+ * `{isValid, invalidReason?, invalidMessage?, payer?, extra?: {amount, asset, digest, expires}}`.
+ * Throws only for input that does not decode. A header stays valid until it expires: serve a
+ * payment once by remembering `digest` until `expires`.
  */
 export declare function x402Verify(header: string, requirementsJson: string, feePayers: string[], now: string): string;
 /** `exact` PaymentRequirements JSON; `feePayer` sponsors gas. */

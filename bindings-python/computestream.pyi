@@ -42,8 +42,9 @@ def x402_pay(private_key: str, payment_required: str, sequence_number: int, now:
 def x402_verify(header: str, requirements_json: str, fee_payers: list[str], now: int) -> str:
     """Every local rule (signature, chain id, gas caps, expiry, function and arguments against
     the requirements) on a payment header. Returns VerifyResponse JSON {"isValid",
-    "invalidReason"?, "invalidMessage"?, "payer"?, "extra"?: {"amount", "asset"}}; raises
-    ValueError only for input that does not decode."""
+    "invalidReason"?, "invalidMessage"?, "payer"?, "extra"?: {"amount", "asset", "digest",
+    "expires"}}; raises ValueError only for input that does not decode. A header stays valid
+    until it expires: serve a payment once by remembering `digest` until `expires`."""
 def x402_exact_requirements(network: str, asset: str, pay_to: str, amount: int,
                             max_timeout_seconds: int, fee_payer: Optional[str] = None) -> str:
     """`exact` PaymentRequirements JSON; `fee_payer` sponsors gas."""

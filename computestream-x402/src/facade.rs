@@ -204,8 +204,10 @@ pub fn pay(
 /// every local rule: scheme, network, fee payer (`fee_payers` are the sponsors the caller
 /// manages), chain id, the sender's key and Ed25519 signature, gas caps, expiry at `now_secs`,
 /// and the entry function against the requirements. Returns a `VerifyResponse` as JSON
-/// (`isValid`, `invalidReason`, `invalidMessage`, `payer`; `extra.amount` is what it moves).
-/// Balance and simulation need the ledger: a facilitator checks those when it settles.
+/// (`isValid`, `invalidReason`, `invalidMessage`, `payer`; `extra`: `amount` and `asset` it
+/// moves, `digest` and `expires`). Balance and simulation need the ledger: a facilitator
+/// checks those when it settles. A header stays valid until it expires, so a server serves a
+/// payment once: it remembers `extra.digest` (hex) until `extra.expires` (chain seconds).
 pub fn verify_payment(
     header: &str,
     requirements_json: &str,
@@ -240,6 +242,11 @@ pub fn verify_payment(
                 let mut extra = serde_json::Map::new();
                 extra.insert("amount".into(), json!(v.debit.amount.to_string()));
                 extra.insert("asset".into(), json!(v.debit.asset.0.to_long_string()));
+                extra.insert("digest".into(), json!(hex::encode(v.payment.digest())));
+                extra.insert(
+                    "expires".into(),
+                    json!(v.payment.raw.expiration_timestamp_secs.to_string()),
+                );
                 VerifyResponse {
                     is_valid: true,
                     invalid_reason: None,
