@@ -21,6 +21,14 @@ export declare function encodeCall(callJson: string, contract?: string | null): 
 export declare function decodeCall(bcs: Buffer, contract?: string | null): string;
 /** Name of an abort code raised in `module`, or `null`. */
 export declare function abortName(module: string, code: string): string | null;
+/**
+ * BCS of the signed transaction for a contract call (the JSON `encodeCall` takes), for
+ * `POST /v1/transactions` (content type `application/x.aptos.signed_transaction+bcs`).
+ * `expirationSecs` is chain time; gas is 200000 units at 100.
+ */
+export declare function signCall(privateKey: string, callJson: string, sequenceNumber: string, chainId: number, expirationSecs: string, contract?: string | null): Buffer;
+/** Hash (`0x` + 64 hex) of a signed transaction's BCS, as the node names it. */
+export declare function transactionHash(signed: Buffer): string;
 /** Account address (`0x` + 64 hex) of an Ed25519 private key. */
 export declare function addressOf(privateKey: string): string;
 /** JSON `{kind, header, aptos_transaction?}` of any x402 header (`kind`: payment, payment-required, payment-response). */

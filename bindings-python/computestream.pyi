@@ -26,6 +26,13 @@ def decode_call(bcs: bytes, contract: Optional[str] = None) -> str:
     """JSON of an entry function's BCS; inverse of encode_call."""
 def abort_name(module: str, code: int) -> Optional[str]:
     """Name of an abort code raised in `module`, e.g. abort_name("payment_stream", 37)."""
+def sign_call(private_key: str, call_json: str, sequence_number: int, chain_id: int,
+              expiration_secs: int, contract: Optional[str] = None) -> bytes:
+    """BCS of the signed transaction for a contract call (the JSON encode_call takes), for
+    POST /v1/transactions (content type application/x.aptos.signed_transaction+bcs).
+    `expiration_secs` is chain time; gas is 200_000 units at 100."""
+def transaction_hash(signed: bytes) -> str:
+    """Hash (0x + 64 hex) of a signed transaction's BCS, as the node names it."""
 def address_of(private_key: str) -> str:
     """Account address (0x + 64 hex) of an Ed25519 private key."""
 def x402_decode_header(header: str) -> str:

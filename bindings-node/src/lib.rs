@@ -106,6 +106,37 @@ pub fn abort_name(module: String, code: String) -> napi::Result<Option<&'static 
     Ok(facade::abort_name(&module, int(&code, "code")?))
 }
 
+/// Signs a contract call (the JSON `encodeCall` takes): the signed transaction's BCS, for
+/// `POST /v1/transactions` (content type `application/x.aptos.signed_transaction+bcs`).
+#[napi]
+pub fn sign_call(
+    private_key: String,
+    call_json: String,
+    sequence_number: String,
+    chain_id: u32,
+    expiration_secs: String,
+    contract: Option<String>,
+) -> napi::Result<Buffer> {
+    let chain_id = u8::try_from(chain_id)
+        .map_err(|_| napi::Error::from_reason(format!("chainId {chain_id}: above 255")))?;
+    Ok(facade::sign_call(
+        &private_key,
+        &call_json,
+        contract.as_deref(),
+        int(&sequence_number, "sequenceNumber")?,
+        chain_id,
+        int(&expiration_secs, "expirationSecs")?,
+    )
+    .map_err(err)?
+    .into())
+}
+
+/// The hash (`0x` + 64 hex) of a signed transaction's BCS.
+#[napi]
+pub fn transaction_hash(signed: Buffer) -> napi::Result<String> {
+    facade::transaction_hash(&signed).map_err(err)
+}
+
 /// The account address of an Ed25519 private key (`0x` + 64 hex).
 #[napi]
 pub fn address_of(private_key: String) -> napi::Result<String> {

@@ -84,6 +84,37 @@ fn abort_name(module: &str, code: u64) -> Option<&'static str> {
     facade::abort_name(module, code)
 }
 
+/// Signs a contract call (the JSON `encode_call` takes): the signed transaction's BCS, for
+/// `POST /v1/transactions` (content type `application/x.aptos.signed_transaction+bcs`).
+#[pyfunction]
+#[pyo3(signature = (private_key, call_json, sequence_number, chain_id, expiration_secs, contract = None))]
+fn sign_call<'py>(
+    py: Python<'py>,
+    private_key: &str,
+    call_json: &str,
+    sequence_number: u64,
+    chain_id: u8,
+    expiration_secs: u64,
+    contract: Option<&str>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let signed = facade::sign_call(
+        private_key,
+        call_json,
+        contract,
+        sequence_number,
+        chain_id,
+        expiration_secs,
+    )
+    .map_err(value_error)?;
+    Ok(PyBytes::new(py, &signed))
+}
+
+/// The hash (`0x` + 64 hex) of a signed transaction's BCS.
+#[pyfunction]
+fn transaction_hash(signed: &[u8]) -> PyResult<String> {
+    facade::transaction_hash(signed).map_err(value_error)
+}
+
 /// The account address of an Ed25519 private key (`0x` + 64 hex).
 #[pyfunction]
 fn address_of(private_key: &str) -> PyResult<String> {
@@ -197,6 +228,8 @@ fn computestream(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode_call, m)?)?;
     m.add_function(wrap_pyfunction!(decode_call, m)?)?;
     m.add_function(wrap_pyfunction!(abort_name, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_call, m)?)?;
+    m.add_function(wrap_pyfunction!(transaction_hash, m)?)?;
     m.add_function(wrap_pyfunction!(address_of, m)?)?;
     m.add_function(wrap_pyfunction!(x402_decode_header, m)?)?;
     m.add_function(wrap_pyfunction!(x402_encode_header, m)?)?;

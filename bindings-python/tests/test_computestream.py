@@ -49,6 +49,11 @@ def test_the_case_table_holds_in_python():
             return json.loads(back)
         check({**c, "returns": c["call"]} if "error" not in c else c, round_trip)
         n += 1
+    for c in CASES["sign_call"]:
+        check(c, lambda: cs.transaction_hash(cs.sign_call(
+            c["private_key"], json.dumps(c["call"]), int(c["sequence_number"]), c["chain_id"],
+            int(c["expiration_secs"]), c["contract"])))
+        n += 1
     for c in CASES["abort_name"]:
         check(c, lambda: cs.abort_name(c["module"], int(c["code"])))
         n += 1

@@ -97,6 +97,35 @@ pub fn abort_name(module: &str, code: &str) -> Result<Option<String>, JsError> {
     Ok(facade::abort_name(module, int(code, "code")?).map(String::from))
 }
 
+/// Signs a contract call (the JSON `encodeCall` takes): the signed transaction's BCS, for
+/// `POST /v1/transactions` (content type `application/x.aptos.signed_transaction+bcs`).
+/// `expirationSecs` is chain time.
+#[wasm_bindgen(js_name = signCall)]
+pub fn sign_call(
+    private_key: &str,
+    call_json: &str,
+    sequence_number: &str,
+    chain_id: u8,
+    expiration_secs: &str,
+    contract: Option<String>,
+) -> Result<Vec<u8>, JsError> {
+    facade::sign_call(
+        private_key,
+        call_json,
+        contract.as_deref(),
+        int(sequence_number, "sequenceNumber")?,
+        chain_id,
+        int(expiration_secs, "expirationSecs")?,
+    )
+    .map_err(err)
+}
+
+/// The hash (`0x` + 64 hex) of a signed transaction's BCS.
+#[wasm_bindgen(js_name = transactionHash)]
+pub fn transaction_hash(signed: &[u8]) -> Result<String, JsError> {
+    facade::transaction_hash(signed).map_err(err)
+}
+
 /// The account address of an Ed25519 private key (`0x` + 64 hex).
 #[wasm_bindgen(js_name = addressOf)]
 pub fn address_of(private_key: &str) -> Result<String, JsError> {

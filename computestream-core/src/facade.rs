@@ -4,9 +4,13 @@
 //! [`Call`] and [`Stream`] (integers as decimal strings, so JavaScript loses no precision).
 
 use aptos_sdk::aptos_bcs;
-use aptos_sdk::transaction::EntryFunction;
+use aptos_sdk::transaction::{
+    EntryFunction, RawTransaction, SignedTransaction, TransactionPayload,
+};
+use aptos_sdk::types::ChainId;
 use serde::Serialize;
 
+use crate::client::{Signer, TxnOptions};
 use crate::contract::{AbortCode, AbortModule, Call, LOCAL_CONTRACT_ADDRESS};
 use crate::error::{Error, Result};
 use crate::types::{AccountAddress, Amount, Rate, Stream, parse_address};
@@ -118,6 +122,45 @@ pub fn decode_call(bcs: &[u8], contract: Option<&str>) -> Result<String> {
     let call = Call::from_entry_function(contract_or_local(contract)?, &function)
         .map_err(|e| Error::decode(e.to_string()))?;
     serde_json::to_string(&call).map_err(|e| Error::decode(e.to_string()))
+}
+
+/// Signs a contract call (the JSON [`encode_call`] takes) as the account of `private_key`, with
+/// its next `sequence_number`, for chain `chain_id`, expiring at `expiration_secs` (chain
+/// seconds), with the SDK's default gas (200,000 units at 100). Returns the signed
+/// transaction's BCS, ready for `POST /v1/transactions` with content type
+/// `application/x.aptos.signed_transaction+bcs`; [`transaction_hash`] names it.
+pub fn sign_call(
+    private_key: &str,
+    call_json: &str,
+    contract: Option<&str>,
+    sequence_number: u64,
+    chain_id: u8,
+    expiration_secs: u64,
+) -> Result<Vec<u8>> {
+    let signer = Signer::from_private_key(private_key.trim())
+        .map_err(|e| Error::InvalidArgument(format!("private key: {e}")))?;
+    let call: Call = serde_json::from_str(call_json)
+        .map_err(|e| Error::InvalidArgument(format!("call: {e}")))?;
+    let gas = TxnOptions::default();
+    let raw = RawTransaction::new(
+        signer.address(),
+        sequence_number,
+        TransactionPayload::EntryFunction(call.entry_function(contract_or_local(contract)?)?),
+        gas.max_gas_amount,
+        gas.gas_unit_price,
+        expiration_secs,
+        ChainId::new(chain_id),
+    );
+    let signed = signer.sign(&raw)?;
+    aptos_bcs::to_bytes(&signed).map_err(|e| Error::Aptos(aptos_sdk::AptosError::bcs(e)))
+}
+
+/// The hash (`0x` + 64 hex) of a signed transaction given as BCS: what the node answers to a
+/// submission and what `/v1/transactions/wait_by_hash/{hash}` takes.
+pub fn transaction_hash(signed: &[u8]) -> Result<String> {
+    let txn: SignedTransaction = aptos_bcs::from_bytes(signed)
+        .map_err(|e| Error::decode(format!("signed transaction: {e}")))?;
+    Ok(txn.hash()?.to_hex())
 }
 
 /// The name of a contract abort code raised in `module` (`"payment_stream"`, …).

@@ -95,10 +95,49 @@ fn the_case_table_holds_in_rust() {
         }
         n += 1;
     }
+    for case in c["sign_call"].as_array().unwrap() {
+        let hash = facade::sign_call(
+            s(&case["private_key"]),
+            &case["call"].to_string(),
+            case["contract"].as_str(),
+            int(&case["sequence_number"]),
+            case["chain_id"].as_u64().unwrap() as u8,
+            int(&case["expiration_secs"]),
+        )
+        .and_then(|signed| facade::transaction_hash(&signed));
+        check(case, hash.map(Value::from));
+        n += 1;
+    }
     for case in c["abort_name"].as_array().unwrap() {
         let name = facade::abort_name(s(&case["module"]), int(&case["code"]));
         check(case, Ok(json!(name)));
         n += 1;
     }
     assert!(n >= 25, "only {n} cases");
+}
+
+/// A call signed by the facade is what the embedded ledger executes, under the hash
+/// `transaction_hash` names; a transaction that does not decode is a typed error.
+#[tokio::test]
+async fn a_call_signed_by_the_facade_commits_under_its_hash() {
+    use aptos_sdk::aptos_bcs;
+    use aptos_sdk::transaction::SignedTransaction;
+    use computestream_core::{AssetId, Ledger, LocalLedger, Signer};
+
+    let key = format!("0x{}", "55".repeat(32));
+    let provider = Signer::from_private_key(&key).unwrap().address();
+    let ledger = LocalLedger::in_memory();
+    ledger.mint(provider, AssetId::NATIVE, 1_000_000).unwrap();
+    let now = ledger.now_micros().await.unwrap() / 1_000_000;
+    let call = json!({"function": "register_provider", "gpu_type": "H100", "vram_gb": "80",
+                      "price_per_second": "2000000000000", "stake_amount": "500"});
+    let signed = facade::sign_call(&key, &call.to_string(), None, 0, 4, now + 60).unwrap();
+    let hash = facade::transaction_hash(&signed).unwrap();
+    let txn: SignedTransaction = aptos_bcs::from_bytes(&signed).unwrap();
+    computestream_core::tx::verify_signed_transaction(&txn).unwrap();
+    let outcome = ledger.submit(&txn).await.unwrap();
+    assert!(outcome.success, "{}", outcome.vm_status);
+    assert_eq!(outcome.hash.to_hex(), hash);
+    assert_eq!(ledger.balance(provider, AssetId::NATIVE), 1_000_000 - 500);
+    assert!(facade::transaction_hash(&signed[..signed.len() - 1]).is_err());
 }

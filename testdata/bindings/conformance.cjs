@@ -42,6 +42,12 @@ function run(cs, none) {
     check(c.error === undefined ? { ...c, returns: c.call } : c, roundTrip);
     n++;
   }
+  for (const c of cases.sign_call) {
+    check(c, () => cs.transactionHash(cs.signCall(
+      c.private_key, JSON.stringify(c.call), c.sequence_number, c.chain_id, c.expiration_secs,
+      c.contract === null ? none : c.contract)));
+    n++;
+  }
   for (const c of cases.abort_name) { check(c, () => opt(cs.abortName(c.module, c.code))); n++; }
   assert.ok(n >= 25, `only ${n} cases`);
   // Another deployment address is not ours.
