@@ -10,12 +10,13 @@ use computestream_core::{AccountAddress, AssetId, Rate, Signer};
 use serde_json::{Value, json};
 
 use crate::aptos::{AptosPayment, VerifyPolicy};
+use crate::facilitator::verify_response;
 use crate::schemes::{self, PayError, StreamTerms, TxnParams, verify_local};
 use crate::wire::{
     self, PaymentHeader, PaymentHeaderRef, PaymentRequired, PaymentRequiredV1, PaymentRequirements,
-    SettleResponse, VerifyResponse, WireError,
+    SettleResponse, WireError,
 };
-use crate::{Network, Reason};
+use crate::{Invalid, Network, Reason};
 
 /// Why a facade call failed (bad input; a payment that fails verification is not an error).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -229,40 +230,24 @@ pub fn verify_payment(
         mime_type: None,
     };
     let accepts = std::slice::from_ref(&requirements);
-    let response = match PaymentHeaderRef::parse(&text)?.into_v2(accepts, &resource) {
-        None => VerifyResponse {
-            is_valid: false,
-            invalid_reason: Some(Reason::UnsupportedScheme.code(&requirements.scheme)),
-            invalid_message: Some("a v1 payment for another scheme or network".into()),
-            payer: None,
-            extra: None,
-        },
-        Some(payload) => match verify_local(&payload, &requirements, &policy, now_secs) {
-            Ok(v) => {
-                let mut extra = serde_json::Map::new();
-                extra.insert("amount".into(), json!(v.debit.amount.to_string()));
-                extra.insert("asset".into(), json!(v.debit.asset.0.to_long_string()));
-                extra.insert("digest".into(), json!(hex::encode(v.payment.digest())));
-                extra.insert(
-                    "expires".into(),
-                    json!(v.payment.raw.expiration_timestamp_secs.to_string()),
-                );
-                VerifyResponse {
-                    is_valid: true,
-                    invalid_reason: None,
-                    invalid_message: None,
-                    payer: Some(v.payment.sender().to_long_string()),
-                    extra: Some(extra),
-                }
-            }
-            Err(e) => VerifyResponse {
-                is_valid: false,
-                invalid_reason: Some(e.reason.code(&requirements.scheme)),
-                invalid_message: Some(e.message),
-                payer: None,
-                extra: None,
-            },
-        },
+    let outcome = match PaymentHeaderRef::parse(&text)?.into_v2(accepts, &resource) {
+        Some(payload) => verify_local(&payload, &requirements, &policy, now_secs),
+        None => Err(Invalid::new(
+            Reason::UnsupportedScheme,
+            "a v1 payment for another scheme or network",
+        )),
     };
+    let mut response = verify_response(&outcome, &requirements.scheme);
+    if let Ok(v) = &outcome {
+        let mut extra = serde_json::Map::new();
+        extra.insert("amount".into(), json!(v.debit.amount.to_string()));
+        extra.insert("asset".into(), json!(v.debit.asset.0.to_long_string()));
+        extra.insert("digest".into(), json!(hex::encode(v.payment.digest())));
+        extra.insert(
+            "expires".into(),
+            json!(v.payment.raw.expiration_timestamp_secs.to_string()),
+        );
+        response.extra = Some(extra);
+    }
     Ok(serde_json::to_string(&response).unwrap_or_default())
 }

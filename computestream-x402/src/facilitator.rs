@@ -69,6 +69,27 @@ pub struct FacilitatorRequest {
     pub payment_requirements: PaymentRequirements,
 }
 
+/// The `/verify` answer for a verification outcome: the payer when valid; the scheme's x402
+/// `invalidReason` and the details when not.
+pub fn verify_response(outcome: &Result<Verified, Invalid>, scheme: &str) -> VerifyResponse {
+    match outcome {
+        Ok(v) => VerifyResponse {
+            is_valid: true,
+            invalid_reason: None,
+            invalid_message: None,
+            payer: Some(v.payment.sender().to_long_string()),
+            extra: None,
+        },
+        Err(invalid) => VerifyResponse {
+            is_valid: false,
+            invalid_reason: Some(invalid.reason.code(scheme)),
+            invalid_message: Some(invalid.message.clone()),
+            payer: None,
+            extra: None,
+        },
+    }
+}
+
 /// Verifies and settles payments. Payments come borrowed, as a server decoded them; pass an
 /// owned [`PaymentPayload`] as [`PaymentPayload::view`].
 #[cfg_attr(not(target_arch = "wasm32"), async_trait)]
@@ -283,20 +304,6 @@ impl<L: Ledger + Send + Sync> LocalFacilitator<L> {
         self.fee_payers.iter().find(|s| s.address() == fp)
     }
 
-    fn invalid(
-        requirements: &PaymentRequirements,
-        invalid: &Invalid,
-        payer: Option<String>,
-    ) -> VerifyResponse {
-        VerifyResponse {
-            is_valid: false,
-            invalid_reason: Some(invalid.reason.code(&requirements.scheme)),
-            invalid_message: Some(invalid.message.clone()),
-            payer,
-            extra: None,
-        }
-    }
-
     async fn settle_verified(&self, verified: &Verified) -> SettleResponse {
         let payer = verified.payment.sender().to_long_string();
         let network = self.network.caip2();
@@ -359,16 +366,8 @@ impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
         payload: &PaymentPayloadRef<'_>,
         requirements: &PaymentRequirements,
     ) -> Result<VerifyResponse, FacilitatorError> {
-        Ok(match self.check(payload, requirements).await {
-            Ok(v) => VerifyResponse {
-                is_valid: true,
-                invalid_reason: None,
-                invalid_message: None,
-                payer: Some(v.payment.sender().to_long_string()),
-                extra: None,
-            },
-            Err(invalid) => Self::invalid(requirements, &invalid, None),
-        })
+        let outcome = self.check(payload, requirements).await;
+        Ok(verify_response(&outcome, &requirements.scheme))
     }
 
     async fn settle(
