@@ -168,34 +168,21 @@ async fn hostile_requests_get_node_errors() {
             .contains("E_STREAM_NOT_FOUND"),
         "{body}"
     );
-    let r = http
-        .get(format!("{}/nothing/here", net.node_url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
-    let r = http
-        .get(format!("{}/transactions/by_hash/0x1234", net.node_url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
-    let r = http
-        .get(format!(
-            "{}/transactions/by_hash/0x{}",
-            net.node_url(),
-            "ab".repeat(32)
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
-    let r = http
-        .get(format!("{}/accounts/zzz", net.node_url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
+    // Unknown routes, bad and unknown hashes, bad addresses.
+    let unknown_hash = format!("/transactions/by_hash/0x{}", "ab".repeat(32));
+    for (path, status) in [
+        ("/nothing/here", 404),
+        ("/transactions/by_hash/0x1234", 400),
+        (unknown_hash.as_str(), 404),
+        ("/accounts/zzz", 400),
+    ] {
+        let r = http
+            .get(format!("{}{path}", net.node_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+    }
 
     // The node still serves after all of that.
     let info: Value = http

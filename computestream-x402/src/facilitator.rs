@@ -442,7 +442,7 @@ impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
         );
         Ok(SupportedResponse {
             kinds,
-            extensions: vec!["payment-identifier".into()],
+            extensions: vec![crate::wire::PAYMENT_IDENTIFIER.into()],
             signers,
         })
     }

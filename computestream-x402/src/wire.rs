@@ -26,6 +26,9 @@ pub const X_PAYMENT: &str = "X-PAYMENT";
 /// v1: the settlement receipt, server → client.
 pub const X_PAYMENT_RESPONSE: &str = "X-PAYMENT-RESPONSE";
 
+/// The idempotency extension: `extensions["payment-identifier"].info.id`.
+pub const PAYMENT_IDENTIFIER: &str = "payment-identifier";
+
 /// Headers are refused above this many bytes, before any decoding. An Aptos
 /// `PAYMENT-SIGNATURE` is about 2.9 KB; common HTTP stacks die above 16 KB of headers.
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
@@ -394,7 +397,7 @@ impl PaymentPayload {
         let Some(ext) = self
             .extensions
             .as_ref()
-            .and_then(|e| e.get("payment-identifier"))
+            .and_then(|e| e.get(PAYMENT_IDENTIFIER))
         else {
             return Ok(None);
         };
@@ -403,6 +406,15 @@ impl PaymentPayload {
             .and_then(|i| i.get("id"))
             .and_then(Value::as_str);
         check_payment_identifier(id).map(Some)
+    }
+
+    /// Attaches the `payment-identifier` extension (an idempotency key: a retry under the same
+    /// id gets the first settlement's receipt). Extensions are not signed.
+    pub fn set_payment_identifier(&mut self, id: &str) {
+        self.extensions.get_or_insert_with(Map::new).insert(
+            PAYMENT_IDENTIFIER.into(),
+            serde_json::json!({"info": {"id": id}}),
+        );
     }
 
     /// The borrowed form, as a server would have decoded it (the maps become raw JSON).
@@ -809,19 +821,11 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(p.payment_identifier(), Ok(None));
-        let with = |id: &str| {
-            let mut m = Map::new();
-            m.insert(
-                "payment-identifier".into(),
-                serde_json::json!({"info": {"id": id}}),
-            );
-            Some(m)
-        };
-        p.extensions = with("order_0123456789-abc");
+        p.set_payment_identifier("order_0123456789-abc");
         assert_eq!(p.payment_identifier(), Ok(Some("order_0123456789-abc")));
-        p.extensions = with("short");
+        p.set_payment_identifier("short");
         assert!(p.payment_identifier().is_err());
-        p.extensions = with("has space in it, sixteen+");
+        p.set_payment_identifier("has space in it, sixteen+");
         assert!(p.payment_identifier().is_err());
     }
 }

@@ -286,12 +286,7 @@ async fn payment_identifier_makes_a_retry_idempotent() {
     let w = world().await;
     let required = w.challenge().await;
     let mut payment = w.pay(&required.accepts[0]).await;
-    let mut ext = serde_json::Map::new();
-    ext.insert(
-        "payment-identifier".into(),
-        json!({"info": {"id": "order-0000000000000001"}}),
-    );
-    payment.extensions = Some(ext);
+    payment.set_payment_identifier("order-0000000000000001");
     let h = wire::encode_header(&payment);
     let Decision::Proceed(a) = w
         .gate
@@ -313,12 +308,7 @@ async fn payment_identifier_makes_a_retry_idempotent() {
     assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
     // Extensions are not signed: the same payment under another identifier is a replay.
     let mut other = payment.clone();
-    let mut ext = serde_json::Map::new();
-    ext.insert(
-        "payment-identifier".into(),
-        json!({"info": {"id": "order-0000000000000002"}}),
-    );
-    other.extensions = Some(ext);
+    other.set_payment_identifier("order-0000000000000002");
     let Decision::Respond(r) = w
         .present(PAYMENT_SIGNATURE, wire::encode_header(&other))
         .await
@@ -328,12 +318,7 @@ async fn payment_identifier_makes_a_retry_idempotent() {
     assert_eq!(r.status, 402);
     // A malformed identifier is a 400.
     let mut bad = w.pay(&required.accepts[0]).await;
-    let mut ext = serde_json::Map::new();
-    ext.insert(
-        "payment-identifier".into(),
-        json!({"info": {"id": "short"}}),
-    );
-    bad.extensions = Some(ext);
+    bad.set_payment_identifier("short");
     let Decision::Respond(r) = w
         .present(PAYMENT_SIGNATURE, wire::encode_header(&bad))
         .await
@@ -361,12 +346,7 @@ async fn an_identifier_added_to_a_settled_payment_does_not_admit_it_again() {
     w.gate.finish(a, true).await.unwrap();
     // Someone replays the captured header with an identifier attached.
     let mut replay = payment.clone();
-    let mut ext = serde_json::Map::new();
-    ext.insert(
-        "payment-identifier".into(),
-        json!({"info": {"id": "replayed-0000000000000"}}),
-    );
-    replay.extensions = Some(ext);
+    replay.set_payment_identifier("replayed-0000000000000");
     let Decision::Respond(r) = w
         .gate
         .begin(headers(&[(
