@@ -10,12 +10,12 @@ use std::time::Duration;
 use axum::serve::ListenerExt;
 use clap::{Args, Subcommand};
 use computestream_core::contract::{Call, View};
-use computestream_core::ledger::local::LocalLedger;
-use computestream_core::localnet::Localnet;
 use computestream_core::types::parse_address;
 use computestream_core::{
     AccountAddress, AptosLedger, AssetId, ContractClient, JobId, Ledger, Signer, Stream, TxnOutcome,
 };
+use computestream_localnet::LocalLedger;
+use computestream_localnet::Localnet;
 use serde_json::{Value, json};
 
 use crate::{Cli, Command};

@@ -12,8 +12,6 @@ use axum::serve::ListenerExt;
 use axum::{Extension, Json, Router};
 use clap::Args;
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
-use computestream_core::ledger::local::{Clock, LocalLedger, ManualClock};
-use computestream_core::localnet::Localnet;
 use computestream_core::scheduler::driver::{Driver, DriverConfig, DriverEvent};
 use computestream_core::scheduler::{
     BeforeDepletion, EverySecond, FixedInterval, OwedThreshold, StreamScheduler,
@@ -22,6 +20,8 @@ use computestream_core::{
     AccountAddress, Amount, AptosLedger, AssetId, ContractClient, JobId, Ledger, Rate, Signer,
     Stream, math,
 };
+use computestream_localnet::Localnet;
+use computestream_localnet::{Clock, LocalLedger, ManualClock};
 use computestream_x402::gate::Gate;
 use computestream_x402::http::{PayingClient, SpendingPolicy, X402Layer};
 use computestream_x402::schemes::StreamTerms;

@@ -9,8 +9,9 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
-use computestream_core::localnet::Localnet;
-use computestream_core::{AssetId, LocalLedger, Rate, Signer};
+use computestream_core::{AssetId, Rate, Signer};
+use computestream_localnet::LocalLedger;
+use computestream_localnet::Localnet;
 use computestream_x402::gate::Gate;
 use computestream_x402::http::X402Layer;
 use computestream_x402::schemes::exact_requirements;

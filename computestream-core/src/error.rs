@@ -96,7 +96,7 @@ pub enum Error {
     /// Bytes from a ledger (a view result, an event, a log record) did not decode.
     #[error("decode error: {0}")]
     Decode(String),
-    /// The embedded ledger's transaction log could not be read or written.
+    /// A ledger's storage (the embedded ledger's transaction log) could not be read or written.
     #[error("ledger storage: {0}")]
     Storage(#[from] std::io::Error),
     /// The transport to a node failed.
@@ -137,7 +137,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(what: impl fmt::Display) -> Self {
+    /// A [`Error::Decode`] from any displayable cause.
+    pub fn decode(what: impl fmt::Display) -> Self {
         Error::Decode(what.to_string())
     }
 }

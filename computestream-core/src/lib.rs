@@ -5,8 +5,6 @@ pub mod contract;
 pub mod error;
 pub mod facade;
 pub mod ledger;
-#[cfg(feature = "localnet")]
-pub mod localnet;
 pub mod math;
 pub mod scheduler;
 mod serde_dec;
@@ -18,8 +16,6 @@ pub use client::{ContractClient, Signer, TxnOptions};
 pub use error::{Error, RejectReason, Result};
 #[cfg(feature = "node")]
 pub use ledger::aptos::{AptosLedger, http_client};
-#[cfg(feature = "local")]
-pub use ledger::local::LocalLedger;
 pub use ledger::{Ledger, TxnOutcome};
 pub use types::{
     AccountAddress, Amount, AssetId, Escrow, Job, JobId, JobStatus, Provider, Rate, Stream,

@@ -122,7 +122,8 @@ fn the_case_table_holds_in_rust() {
 async fn a_call_signed_by_the_facade_commits_under_its_hash() {
     use aptos_sdk::aptos_bcs;
     use aptos_sdk::transaction::SignedTransaction;
-    use computestream_core::{AssetId, Ledger, LocalLedger, Signer};
+    use computestream_core::{AssetId, Ledger, Signer};
+    use computestream_localnet::LocalLedger;
 
     let key = format!("0x{}", "55".repeat(32));
     let provider = Signer::from_private_key(&key).unwrap().address();

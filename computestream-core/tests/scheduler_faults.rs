@@ -13,9 +13,9 @@ use computestream_core::contract::{LOCAL_CONTRACT_ADDRESS, ViewRequest};
 use computestream_core::scheduler::FixedInterval;
 use computestream_core::scheduler::driver::{Driver, DriverConfig, DriverEvent, paying_status};
 use computestream_core::{
-    AccountAddress, AssetId, ContractClient, Error, JobId, Ledger, LocalLedger, Result, Signer,
-    TxnOutcome, math,
+    AccountAddress, AssetId, ContractClient, Error, JobId, Ledger, Result, Signer, TxnOutcome, math,
 };
+use computestream_localnet::LocalLedger;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

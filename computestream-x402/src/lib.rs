@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(ids.len(), Network::ALL.len());
         assert_eq!(Network::from_caip2("aptos:9"), None);
         assert_eq!(
-            computestream_core::ledger::local::LOCAL_CHAIN_ID.id(),
+            computestream_core::contract::LOCAL_CHAIN_ID.id(),
             Network::Localnet.chain_id()
         );
     }

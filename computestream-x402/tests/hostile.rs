@@ -15,7 +15,8 @@ use common::{Market, NOW};
 use computestream_core::contract::{
     Call, FrameworkCall, LOCAL_CONTRACT_ADDRESS, metadata_type_tag,
 };
-use computestream_core::{AccountAddress, LocalLedger, Signer};
+use computestream_core::{AccountAddress, Signer};
+use computestream_localnet::LocalLedger;
 use computestream_x402::LocalFacilitator;
 use computestream_x402::aptos::AptosPayment;
 use computestream_x402::facilitator::Facilitator;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
-use computestream_core::{AssetId, ContractClient, JobId, LocalLedger, Rate, Signer};
+use computestream_core::{AssetId, ContractClient, JobId, Rate, Signer};
+use computestream_localnet::LocalLedger;
 use computestream_x402::gate::Gate;
 use computestream_x402::http::{
     ClientError, HttpFacilitator, PayingClient, SpendingPolicy, X402Layer, facilitator_router,

@@ -6,7 +6,7 @@ module computestream::escrow {
     use aptos_std::table::{Self, Table};
     use aptos_framework::event;
     use aptos_framework::fungible_asset::Metadata;
-    use aptos_framework::object::{Self, ExtendRef, Object};
+    use aptos_framework::object::{Self, ExtendRef};
     use aptos_framework::primary_fungible_store;
     use computestream::job_registry;
 
@@ -42,6 +42,13 @@ module computestream::escrow {
         refunded: u64,
         is_active: bool,
         has_stream: bool,
+    }
+
+    spec EscrowInfo {
+        // Conservation, `deposited == paid + refunded + held`: what was paid out and refunded
+        // never exceeds what was deposited, so `held = deposited - paid - refunded` is never
+        // negative.
+        invariant paid + refunded <= deposited;
     }
 
     /// A payer's escrows.
@@ -96,14 +103,14 @@ module computestream::escrow {
         }
     }
 
-    fun escrow_ref(payer: address, job_id: u64): &EscrowInfo acquires EscrowStore {
+    inline fun escrow_ref(payer: address, job_id: u64): &EscrowInfo acquires EscrowStore {
         assert!(exists<EscrowStore>(payer), E_ESCROW_NOT_FOUND);
         let escrows = &borrow_global<EscrowStore>(payer).escrows;
         assert!(table::contains(escrows, job_id), E_ESCROW_NOT_FOUND);
         table::borrow(escrows, job_id)
     }
 
-    fun escrow_mut(payer: address, job_id: u64): &mut EscrowInfo acquires EscrowStore {
+    inline fun escrow_mut(payer: address, job_id: u64): &mut EscrowInfo acquires EscrowStore {
         assert!(exists<EscrowStore>(payer), E_ESCROW_NOT_FOUND);
         let escrows = &mut borrow_global_mut<EscrowStore>(payer).escrows;
         assert!(table::contains(escrows, job_id), E_ESCROW_NOT_FOUND);
@@ -168,6 +175,15 @@ module computestream::escrow {
         };
     }
 
+    spec refund_remaining_internal {
+        // Settled: everything still held went back, nothing is held any more.
+        let e = table::spec_get(global<EscrowStore>(payer).escrows, job_id);
+        let post e_post = table::spec_get(global<EscrowStore>(payer).escrows, job_id);
+        ensures e_post.refunded == e.deposited - e.paid;
+        ensures e_post.paid + e_post.refunded == e_post.deposited;
+        ensures !e_post.is_active;
+    }
+
     // -------------------------------------------------------------- for payment_stream
 
     /// `(payee, asset, deposited, paid, is_active)`; aborts `E_ESCROW_NOT_FOUND`.
@@ -192,6 +208,15 @@ module computestream::escrow {
         let (payee, asset, total_paid, remaining) = (escrow.payee, escrow.asset, escrow.paid, escrow.deposited - escrow.paid);
         pay_out(asset, payee, amount);
         (total_paid, remaining)
+    }
+
+    spec release {
+        // Only what is held can be released: `payment_stream` pays `owed - paid` and
+        // `owed <= deposited`, and nothing is refunded while a stream is attached.
+        let e = table::spec_get(global<EscrowStore>(payer).escrows, job_id);
+        requires e.paid + e.refunded + amount <= e.deposited;
+        ensures result_1 == e.paid + amount;
+        ensures result_2 == e.deposited - e.paid - amount;
     }
 
     /// Adds `amount` from `funder` to the escrow; refunds still go to the payer.
@@ -237,5 +262,27 @@ module computestream::escrow {
     #[view]
     public fun get_released_amount(payer: address, job_id: u64): u64 acquires EscrowStore {
         escrow_ref(payer, job_id).paid
+    }
+
+    // -------------------------------------------------------------- event values for tests
+    // (a test module cannot pack this module's structs; `event::was_event_emitted` needs one)
+
+    #[test_only]
+    public fun escrow_deposited_event(
+        payer: address, job_id: u64, payee: address, asset: address, amount: u64, total_deposited: u64,
+    ): EscrowDeposited {
+        EscrowDeposited { payer, job_id, payee, asset, amount, total_deposited }
+    }
+
+    #[test_only]
+    public fun escrow_topped_up_event(
+        payer: address, job_id: u64, funder: address, amount: u64, total_deposited: u64,
+    ): EscrowToppedUp {
+        EscrowToppedUp { payer, job_id, funder, amount, total_deposited }
+    }
+
+    #[test_only]
+    public fun escrow_refunded_event(payer: address, job_id: u64, amount: u64, total_refunded: u64): EscrowRefunded {
+        EscrowRefunded { payer, job_id, amount, total_refunded }
     }
 }

@@ -122,14 +122,14 @@ module computestream::job_registry {
         job_id
     }
 
-    fun job_mut(buyer: address, job_id: u64): &mut JobInfo acquires JobStore {
+    inline fun job_mut(buyer: address, job_id: u64): &mut JobInfo acquires JobStore {
         assert!(exists<JobStore>(buyer), E_JOB_NOT_FOUND);
         let jobs = &mut borrow_global_mut<JobStore>(buyer).jobs;
         assert!(table::contains(jobs, job_id), E_JOB_NOT_FOUND);
         table::borrow_mut(jobs, job_id)
     }
 
-    fun job_ref(buyer: address, job_id: u64): &JobInfo acquires JobStore {
+    inline fun job_ref(buyer: address, job_id: u64): &JobInfo acquires JobStore {
         assert!(exists<JobStore>(buyer), E_JOB_NOT_FOUND);
         let jobs = &borrow_global<JobStore>(buyer).jobs;
         assert!(table::contains(jobs, job_id), E_JOB_NOT_FOUND);
@@ -251,5 +251,37 @@ module computestream::job_registry {
     /// How many jobs the buyer has created (its latest job id).
     public fun get_job_counter(buyer: address): u64 acquires JobStore {
         if (exists<JobStore>(buyer)) { borrow_global<JobStore>(buyer).counter } else { 0 }
+    }
+
+    // -------------------------------------------------------------- event values for tests
+    // (a test module cannot pack this module's structs; `event::was_event_emitted` needs one)
+
+    #[test_only]
+    public fun job_created_event(
+        buyer: address, job_id: u64, provider: address, docker_image: String, escrow_amount: u64, max_duration: u64,
+    ): JobCreated {
+        JobCreated { buyer, job_id, provider, docker_image, escrow_amount, max_duration }
+    }
+
+    #[test_only]
+    public fun job_started_event(buyer: address, job_id: u64, provider: address, started_at: u64): JobStarted {
+        JobStarted { buyer, job_id, provider, started_at }
+    }
+
+    #[test_only]
+    public fun job_completed_event(
+        buyer: address, job_id: u64, provider: address, ended_at: u64, output_url: String,
+    ): JobCompleted {
+        JobCompleted { buyer, job_id, provider, ended_at, output_url }
+    }
+
+    #[test_only]
+    public fun job_failed_event(buyer: address, job_id: u64, provider: address, ended_at: u64): JobFailed {
+        JobFailed { buyer, job_id, provider, ended_at }
+    }
+
+    #[test_only]
+    public fun job_cancelled_event(buyer: address, job_id: u64, provider: address, ended_at: u64): JobCancelled {
+        JobCancelled { buyer, job_id, provider, ended_at }
     }
 }

@@ -112,14 +112,14 @@ module computestream::payment_stream {
 
     fun max_u64(a: u64, b: u64): u64 { if (a > b) { a } else { b } }
 
-    fun stream_ref(payer: address, job_id: u64): &Stream acquires StreamStore {
+    inline fun stream_ref(payer: address, job_id: u64): &Stream acquires StreamStore {
         assert!(exists<StreamStore>(payer), E_STREAM_NOT_FOUND);
         let streams = &borrow_global<StreamStore>(payer).streams;
         assert!(table::contains(streams, job_id), E_STREAM_NOT_FOUND);
         table::borrow(streams, job_id)
     }
 
-    fun stream_mut(payer: address, job_id: u64): &mut Stream acquires StreamStore {
+    inline fun stream_mut(payer: address, job_id: u64): &mut Stream acquires StreamStore {
         assert!(exists<StreamStore>(payer), E_STREAM_NOT_FOUND);
         let streams = &mut borrow_global_mut<StreamStore>(payer).streams;
         assert!(table::contains(streams, job_id), E_STREAM_NOT_FOUND);
@@ -179,6 +179,12 @@ module computestream::payment_stream {
         if (seconds > 0 && rate > MAX_U128 / seconds) { return deposited };
         let accrued = rate * seconds / RATE_SCALE;
         if (accrued >= (deposited as u128)) { deposited } else { (accrued as u64) }
+    }
+
+    spec owed {
+        // Never more than was deposited, and no overflow.
+        aborts_if false;
+        ensures result <= deposited;
     }
 
     fun owed_at(s: &StreamInfo, now: u64): u64 {
@@ -251,7 +257,12 @@ module computestream::payment_stream {
     /// Pays the payee what the stream owes now beyond what it was paid.
     fun settle(payer: address, job_id: u64) acquires StreamStore {
         let s = info(payer, job_id);
-        let due = owed_at(&s, timestamp::now_seconds()) - s.paid;
+        let owed_now = owed_at(&s, timestamp::now_seconds());
+        // What was paid never exceeds what is owed: `owed` only grows with time, resuming
+        // moves the paused seconds it already left out into `excluded_seconds`, and a top-up
+        // excludes only the seconds past the old deposit, which the old deposit fully paid.
+        spec { assert s.paid <= owed_now; };
+        let due = owed_now - s.paid;
         if (due == 0) { return };
         let (total_paid, remaining) = escrow::release(payer, job_id, due);
         event::emit(PaymentProcessed { payer, job_id, payee: s.payee, amount: due, total_paid, remaining });
@@ -365,4 +376,38 @@ module computestream::payment_stream {
 
     #[test_only]
     public fun owed_for_test(deposited: u64, rate: u128, active: u64): u64 { owed(deposited, rate, active) }
+
+    // -------------------------------------------------------------- event values for tests
+    // (a test module cannot pack this module's structs; `event::was_event_emitted` needs one)
+
+    #[test_only]
+    public fun stream_opened_event(
+        payer: address, job_id: u64, payee: address, asset: address, rate_per_second: u128, deposited: u64,
+    ): StreamOpened {
+        StreamOpened { payer, job_id, payee, asset, rate_per_second, deposited }
+    }
+
+    #[test_only]
+    public fun payment_processed_event(
+        payer: address, job_id: u64, payee: address, amount: u64, total_paid: u64, remaining: u64,
+    ): PaymentProcessed {
+        PaymentProcessed { payer, job_id, payee, amount, total_paid, remaining }
+    }
+
+    #[test_only]
+    public fun stream_paused_event(payer: address, job_id: u64, paused_at: u64): StreamPaused {
+        StreamPaused { payer, job_id, paused_at }
+    }
+
+    #[test_only]
+    public fun stream_resumed_event(payer: address, job_id: u64, resumed_at: u64, excluded_seconds: u64): StreamResumed {
+        StreamResumed { payer, job_id, resumed_at, excluded_seconds }
+    }
+
+    #[test_only]
+    public fun stream_closed_event(
+        payer: address, job_id: u64, closed_by: address, total_paid: u64, total_refunded: u64,
+    ): StreamClosed {
+        StreamClosed { payer, job_id, closed_by, total_paid, total_refunded }
+    }
 }

@@ -26,8 +26,29 @@ module computestream::provider_registry {
 
     const VAULT_SEED: vector<u8> = b"computestream::provider_registry::stake_vault";
 
-    /// A provider's record; also what `get_provider` returns.
-    struct ProviderInfo has key, store, copy, drop {
+    /// The native coin's fungible-asset metadata is not at `0xa`: publishing aborts (nothing
+    /// else can; see "Which framework" in `move/README.md`).
+    const E_NATIVE_ASSET_MISSING: u64 = 7;
+
+    /// The native coin's fungible-asset metadata (APT on Aptos, MOVE on Movement).
+    const NATIVE_ASSET: address = @0xa;
+
+    /// A provider's record, stored under the provider's account.
+    struct Provider has key {
+        provider: address,
+        gpu_type: String,
+        vram_gb: u64,
+        /// Nano-units (1e-9 base unit) per second.
+        price_per_second: u128,
+        stake: u64,
+        is_active: bool,
+        active_jobs: u64,
+        registered_at: u64,
+    }
+
+    /// What `get_provider` returns: the record's fields, same names, same order, so the
+    /// view's JSON (and BCS) is the record's.
+    struct ProviderInfo has store, copy, drop {
         provider: address,
         gpu_type: String,
         vram_gb: u64,
@@ -65,7 +86,8 @@ module computestream::provider_registry {
     struct ProviderDeregistered has drop, store { provider: address, stake_returned: u64 }
 
     fun init_module(publisher: &signer) {
-        init(publisher, object::address_to_object<Metadata>(@0xa));
+        assert!(object::object_exists<Metadata>(NATIVE_ASSET), E_NATIVE_ASSET_MISSING);
+        init(publisher, object::address_to_object<Metadata>(NATIVE_ASSET));
     }
 
     fun init(publisher: &signer, stake_asset: Object<Metadata>) {
@@ -80,6 +102,17 @@ module computestream::provider_registry {
     #[test_only]
     public fun init_for_test(publisher: &signer, stake_asset: Object<Metadata>) {
         init(publisher, stake_asset);
+    }
+
+    #[test_only]
+    /// Runs `init_module` as publishing does (stake asset: the native coin at `0xa`).
+    public fun init_module_for_test(publisher: &signer) {
+        init_module(publisher);
+    }
+
+    #[test_only]
+    public fun stake_asset_for_test(): Object<Metadata> acquires Registry {
+        borrow_global<Registry>(@computestream).stake_asset
     }
 
     #[test_only]
@@ -99,13 +132,13 @@ module computestream::provider_registry {
         stake_amount: u64,
     ) acquires Registry {
         let addr = signer::address_of(provider);
-        assert!(!exists<ProviderInfo>(addr), E_PROVIDER_ALREADY_REGISTERED);
+        assert!(!exists<Provider>(addr), E_PROVIDER_ALREADY_REGISTERED);
         assert!(!string::is_empty(&gpu_type) && vram_gb > 0, E_INVALID_GPU_SPEC);
         assert!(price_per_second > 0, E_INVALID_PRICE);
         assert!(stake_amount > 0, E_INVALID_STAKE);
         let stake_asset = borrow_global<Registry>(@computestream).stake_asset;
         primary_fungible_store::transfer(provider, stake_asset, vault_address(), stake_amount);
-        move_to(provider, ProviderInfo {
+        move_to(provider, Provider {
             provider: addr,
             gpu_type,
             vram_gb,
@@ -119,29 +152,29 @@ module computestream::provider_registry {
         event::emit(ProviderRegistered { provider: addr, gpu_type, vram_gb, price_per_second, stake: stake_amount });
     }
 
-    public entry fun update_availability(provider: &signer, is_active: bool) acquires ProviderInfo {
+    public entry fun update_availability(provider: &signer, is_active: bool) acquires Provider {
         let addr = signer::address_of(provider);
-        assert!(exists<ProviderInfo>(addr), E_PROVIDER_NOT_FOUND);
-        borrow_global_mut<ProviderInfo>(addr).is_active = is_active;
+        assert!(exists<Provider>(addr), E_PROVIDER_NOT_FOUND);
+        borrow_global_mut<Provider>(addr).is_active = is_active;
         event::emit(ProviderAvailabilityUpdated { provider: addr, is_active });
     }
 
-    public entry fun update_pricing(provider: &signer, price_per_second: u128) acquires ProviderInfo {
+    public entry fun update_pricing(provider: &signer, price_per_second: u128) acquires Provider {
         let addr = signer::address_of(provider);
-        assert!(exists<ProviderInfo>(addr), E_PROVIDER_NOT_FOUND);
+        assert!(exists<Provider>(addr), E_PROVIDER_NOT_FOUND);
         assert!(price_per_second > 0, E_INVALID_PRICE);
-        let info = borrow_global_mut<ProviderInfo>(addr);
+        let info = borrow_global_mut<Provider>(addr);
         let old_price = info.price_per_second;
         info.price_per_second = price_per_second;
         event::emit(ProviderPricingUpdated { provider: addr, old_price, new_price: price_per_second });
     }
 
-    public entry fun deregister(provider: &signer) acquires ProviderInfo, Registry {
+    public entry fun deregister(provider: &signer) acquires Provider, Registry {
         let addr = signer::address_of(provider);
-        assert!(exists<ProviderInfo>(addr), E_PROVIDER_NOT_FOUND);
-        assert!(borrow_global<ProviderInfo>(addr).active_jobs == 0, E_PROVIDER_HAS_ACTIVE_JOBS);
-        let ProviderInfo { provider: _, gpu_type: _, vram_gb: _, price_per_second: _, stake, is_active: _, active_jobs: _, registered_at: _ } =
-            move_from<ProviderInfo>(addr);
+        assert!(exists<Provider>(addr), E_PROVIDER_NOT_FOUND);
+        assert!(borrow_global<Provider>(addr).active_jobs == 0, E_PROVIDER_HAS_ACTIVE_JOBS);
+        let Provider { provider: _, gpu_type: _, vram_gb: _, price_per_second: _, stake, is_active: _, active_jobs: _, registered_at: _ } =
+            move_from<Provider>(addr);
         let registry = borrow_global_mut<Registry>(@computestream);
         if (stake > 0) {
             let vault = object::generate_signer_for_extending(&registry.vault);
@@ -155,35 +188,45 @@ module computestream::provider_registry {
     }
 
     /// Registered and accepting jobs.
-    public fun is_available(provider: address): bool acquires ProviderInfo {
-        exists<ProviderInfo>(provider) && borrow_global<ProviderInfo>(provider).is_active
+    public fun is_available(provider: address): bool acquires Provider {
+        exists<Provider>(provider) && borrow_global<Provider>(provider).is_active
     }
 
-    public(friend) fun add_active_job(provider: address) acquires ProviderInfo {
-        let info = borrow_global_mut<ProviderInfo>(provider);
+    public(friend) fun add_active_job(provider: address) acquires Provider {
+        let info = borrow_global_mut<Provider>(provider);
         info.active_jobs = info.active_jobs + 1;
     }
 
-    public(friend) fun remove_active_job(provider: address) acquires ProviderInfo {
-        let info = borrow_global_mut<ProviderInfo>(provider);
+    public(friend) fun remove_active_job(provider: address) acquires Provider {
+        let info = borrow_global_mut<Provider>(provider);
         info.active_jobs = info.active_jobs - 1;
     }
 
     #[view]
-    public fun get_provider(provider: address): ProviderInfo acquires ProviderInfo {
-        assert!(exists<ProviderInfo>(provider), E_PROVIDER_NOT_FOUND);
-        *borrow_global<ProviderInfo>(provider)
+    public fun get_provider(provider: address): ProviderInfo acquires Provider {
+        assert!(exists<Provider>(provider), E_PROVIDER_NOT_FOUND);
+        let p = borrow_global<Provider>(provider);
+        ProviderInfo {
+            provider: p.provider,
+            gpu_type: p.gpu_type,
+            vram_gb: p.vram_gb,
+            price_per_second: p.price_per_second,
+            stake: p.stake,
+            is_active: p.is_active,
+            active_jobs: p.active_jobs,
+            registered_at: p.registered_at,
+        }
     }
 
     #[view]
-    public fun is_provider_active(provider: address): bool acquires ProviderInfo {
+    public fun is_provider_active(provider: address): bool acquires Provider {
         is_available(provider)
     }
 
     #[view]
-    public fun get_provider_price(provider: address): u128 acquires ProviderInfo {
-        assert!(exists<ProviderInfo>(provider), E_PROVIDER_NOT_FOUND);
-        borrow_global<ProviderInfo>(provider).price_per_second
+    public fun get_provider_price(provider: address): u128 acquires Provider {
+        assert!(exists<Provider>(provider), E_PROVIDER_NOT_FOUND);
+        borrow_global<Provider>(provider).price_per_second
     }
 
     #[view]
@@ -198,5 +241,30 @@ module computestream::provider_registry {
             i = i + 1;
         };
         out
+    }
+
+    // -------------------------------------------------------------- event values for tests
+    // (a test module cannot pack this module's structs; `event::was_event_emitted` needs one)
+
+    #[test_only]
+    public fun provider_registered_event(
+        provider: address, gpu_type: String, vram_gb: u64, price_per_second: u128, stake: u64,
+    ): ProviderRegistered {
+        ProviderRegistered { provider, gpu_type, vram_gb, price_per_second, stake }
+    }
+
+    #[test_only]
+    public fun provider_availability_updated_event(provider: address, is_active: bool): ProviderAvailabilityUpdated {
+        ProviderAvailabilityUpdated { provider, is_active }
+    }
+
+    #[test_only]
+    public fun provider_pricing_updated_event(provider: address, old_price: u128, new_price: u128): ProviderPricingUpdated {
+        ProviderPricingUpdated { provider, old_price, new_price }
+    }
+
+    #[test_only]
+    public fun provider_deregistered_event(provider: address, stake_returned: u64): ProviderDeregistered {
+        ProviderDeregistered { provider, stake_returned }
     }
 }

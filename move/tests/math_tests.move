@@ -1,5 +1,5 @@
-/// The stream math at its edges; the scenarios are in `scenario_mirror.move`.
 #[test_only]
+/// The stream math at its edges; the scenarios are in `scenario_mirror.move`.
 module computestream::math_tests {
     use computestream::payment_stream;
 

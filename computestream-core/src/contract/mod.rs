@@ -24,6 +24,9 @@ use crate::types::AccountAddress;
 /// Where the embedded ledger deploys the contracts (the Move package's dev address).
 pub const LOCAL_CONTRACT_ADDRESS: AccountAddress = crate::types::address_from_u64(0xcafe);
 
+/// Chain id of a local network: an Aptos localnet and the embedded ledger.
+pub const LOCAL_CHAIN_ID: aptos_sdk::types::ChainId = aptos_sdk::types::ChainId::new(4);
+
 /// One of the four modules of the `computestream` package.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Module {
@@ -126,10 +129,11 @@ pub(crate) fn decode_arg<T: DeserializeOwned>(
 macro_rules! entry_functions {
     ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident { $( $arg:ident : $ty:ty ),* $(,)? } )*) => {
         /// A call of one of the contracts' entry functions, with typed arguments. The sender
-        /// of the transaction is the Move `&signer`.
+        /// of the transaction is the Move `&signer`. Exhaustive on purpose: the embedded
+        /// ledger matches every call, so a new entry function does not compile until it is
+        /// implemented there.
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(tag = "function", rename_all = "snake_case")]
-        #[non_exhaustive]
         pub enum Call {
             $( $(#[$doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
         }
@@ -277,9 +281,9 @@ pub fn metadata_type_tag() -> TypeTag {
     )))
 }
 
-/// The framework entry functions the embedded ledger executes besides the contracts.
+/// The framework entry functions the embedded ledger executes besides the contracts
+/// (exhaustive, like [`Call`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub enum FrameworkCall {
     /// `0x1::primary_fungible_store::transfer<0x1::fungible_asset::Metadata>(asset, to, amount)`,
     /// the transfer x402's `exact` scheme signs.

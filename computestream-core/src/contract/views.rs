@@ -104,10 +104,10 @@ view_json_via_serde!(
 
 macro_rules! views {
     ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )*) => {
-        /// A call of one of the contracts' view functions.
+        /// A call of one of the contracts' view functions (exhaustive, like
+        /// [`Call`](super::Call): the embedded ledger answers every view).
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(tag = "function", rename_all = "snake_case")]
-        #[non_exhaustive]
         pub enum View {
             $( $(#[$doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
         }

@@ -1,6 +1,6 @@
 //! [`AptosLedger`]: the [`Ledger`] trait over a node's REST API through aptos-sdk's
 //! `FullnodeClient`: Movement mainnet/testnet, Aptos, or the embedded localnet. The same
-//! contract-client code runs on it and on [`LocalLedger`](super::local::LocalLedger).
+//! contract-client code runs on it and on the embedded ledger (`computestream_localnet::LocalLedger`).
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -1,10 +1,9 @@
-//! Ledger backends behind one async trait: the embedded [`LocalLedger`](local::LocalLedger)
-//! (feature `local`) and, through a node's REST API, the real network.
+//! Ledger backends behind one async trait: [`AptosLedger`](aptos::AptosLedger) (feature
+//! `node`), any node over its REST API, and the embedded ledger of the
+//! `computestream-localnet` crate.
 
 #[cfg(feature = "node")]
 pub mod aptos;
-#[cfg(feature = "local")]
-pub mod local;
 
 use std::sync::Arc;
 

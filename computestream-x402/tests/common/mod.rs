@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
-use computestream_core::ledger::local::ManualClock;
-use computestream_core::{AssetId, ContractClient, LocalLedger, Rate, Signer};
+use computestream_core::{AssetId, ContractClient, Rate, Signer};
+use computestream_localnet::LocalLedger;
+use computestream_localnet::ManualClock;
 use computestream_x402::schemes::{StreamTerms, exact_requirements};
 use computestream_x402::{LocalFacilitator, Network, PaymentRequirements};
 

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use computestream_core::contract::Call;
-use computestream_core::ledger::local::State;
 use computestream_core::math::RATE_SCALE;
 use computestream_core::types::address_from_u64;
 use computestream_core::{AccountAddress, AssetId, JobStatus};
+use computestream_localnet::State;
 use proptest::prelude::*;
 
 const PROVIDERS: [u64; 2] = [0x100, 0x101];

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::types::{AccountAddress, AssetId};
+use computestream_core::error::{Error, Result};
+use computestream_core::types::{AccountAddress, AssetId};
 
 /// Largest record accepted on replay; a longer length prefix is corruption.
 const MAX_RECORD: usize = 1 << 20;
@@ -123,7 +123,7 @@ mod tests {
 
     fn mint(n: u64) -> LogEntry {
         LogEntry::Mint {
-            owner: crate::types::address_from_u64(n),
+            owner: computestream_core::types::address_from_u64(n),
             asset: AssetId::NATIVE,
             amount: n,
             timestamp_usecs: n,

@@ -8,84 +8,26 @@
 //! execution instead of being committed as a failure; views see the chain clock's current
 //! time, as if blocks were produced continuously.
 
-mod log;
-mod state;
-
-pub use log::LogEntry;
-pub use state::{AssetInfo, ESCROW_VAULT_SEED, STAKE_VAULT_SEED, State, object_address};
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard};
 
 use aptos_sdk::aptos_bcs;
 use aptos_sdk::transaction::{SignedTransaction, TransactionPayload};
 use aptos_sdk::types::{ChainId, HashValue, Identifier, MoveModuleId};
 use async_trait::async_trait;
 
-use self::log::Log;
-use super::{Ledger, MoveAbort, TxnOutcome};
-use crate::contract::{
-    AbortCode, AbortModule, Call, CallDecodeError, FrameworkCall, LOCAL_CONTRACT_ADDRESS, View,
-    ViewRequest,
+use crate::clock::{Clock, ManualClock};
+use crate::log::{Log, LogEntry};
+use crate::state::{State, object_address};
+use computestream_core::contract::{
+    AbortCode, AbortModule, Call, CallDecodeError, FrameworkCall, LOCAL_CHAIN_ID,
+    LOCAL_CONTRACT_ADDRESS, View, ViewRequest,
 };
-use crate::error::{Error, RejectReason, Result};
-use crate::tx::verify_signed_transaction;
-use crate::types::{AccountAddress, AssetId};
-
-/// Chain id of the embedded ledger, as an Aptos localnet.
-pub const LOCAL_CHAIN_ID: ChainId = ChainId::new(4);
-
-/// A clock the caller moves: deterministic tests and simulations.
-#[derive(Clone, Debug, Default)]
-pub struct ManualClock(Arc<AtomicU64>);
-
-impl ManualClock {
-    /// A clock at `secs` seconds.
-    pub fn at_secs(secs: u64) -> Self {
-        ManualClock(Arc::new(AtomicU64::new(secs * 1_000_000)))
-    }
-
-    /// Now, microseconds.
-    pub fn now_micros(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    /// Moves the clock forward by `secs` (never backward).
-    pub fn advance_secs(&self, secs: u64) {
-        self.0.fetch_add(secs * 1_000_000, Ordering::SeqCst);
-    }
-
-    /// Sets the clock to `secs` if that is later than now.
-    pub fn set_secs(&self, secs: u64) {
-        self.0.fetch_max(secs * 1_000_000, Ordering::SeqCst);
-    }
-}
-
-/// Where the embedded ledger's time comes from. Chain time never goes backward whatever
-/// the clock does.
-#[derive(Clone, Debug, Default)]
-pub enum Clock {
-    /// The system clock.
-    #[default]
-    System,
-    /// A clock the caller moves.
-    Manual(ManualClock),
-}
-
-impl Clock {
-    fn now_micros(&self) -> u64 {
-        match self {
-            Clock::System => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_micros() as u64)
-                .unwrap_or(0),
-            Clock::Manual(c) => c.now_micros(),
-        }
-    }
-}
+use computestream_core::error::{Error, RejectReason, Result};
+use computestream_core::ledger::{Ledger, MoveAbort, TxnOutcome};
+use computestream_core::tx::verify_signed_transaction;
+use computestream_core::types::{AccountAddress, AssetId};
 
 /// Options for opening a [`LocalLedger`].
 #[derive(Clone, Debug)]

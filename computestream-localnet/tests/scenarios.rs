@@ -9,11 +9,12 @@ mod common;
 
 use common::{Scenario, scenarios};
 use computestream_core::contract::{AbortCode, Call, View};
-use computestream_core::ledger::local::ManualClock;
-use computestream_core::localnet::Localnet;
 use computestream_core::{
-    AccountAddress, AptosLedger, AssetId, ContractClient, Error, Ledger, LocalLedger, Signer,
+    AccountAddress, AptosLedger, AssetId, ContractClient, Error, Ledger, Signer,
 };
+use computestream_localnet::LocalLedger;
+use computestream_localnet::Localnet;
+use computestream_localnet::ManualClock;
 use serde_json::Value;
 
 struct World {
@@ -194,7 +195,7 @@ async fn run(scenario: &Scenario, backend: Backend) {
                 Err(_) => {
                     // An aborted transaction changes nothing but the sender's sequence number.
                     let after = world.ledger.state();
-                    let balances = |s: &computestream_core::ledger::local::State| {
+                    let balances = |s: &computestream_localnet::State| {
                         let mut v: Vec<_> = s.balances().collect();
                         v.sort();
                         v

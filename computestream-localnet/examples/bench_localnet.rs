@@ -12,8 +12,9 @@ use std::time::Instant;
 use aptos_sdk::aptos_bcs;
 use aptos_sdk::transaction::{RawTransaction, TransactionPayload};
 use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS, View};
-use computestream_core::localnet::Localnet;
-use computestream_core::{AssetId, ContractClient, JobId, LocalLedger, Signer};
+use computestream_core::{AssetId, ContractClient, JobId, Signer};
+use computestream_localnet::LocalLedger;
+use computestream_localnet::Localnet;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -77,7 +78,7 @@ async fn main() {
                     200_000,
                     100,
                     now + 3_600,
-                    computestream_core::ledger::local::LOCAL_CHAIN_ID,
+                    computestream_localnet::LOCAL_CHAIN_ID,
                 );
                 aptos_bcs::to_bytes(&settler.sign(&raw).unwrap()).unwrap()
             })

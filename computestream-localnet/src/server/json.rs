@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 
 use aptos_sdk::transaction::{SignedTransaction, TransactionAuthenticator, TransactionPayload};
 
-use crate::contract::{Call, ContractEvent, EventRecord, FrameworkCall, Module};
-use crate::error::{Error, Result};
-use crate::ledger::TxnOutcome;
-use crate::types::AccountAddress;
+use computestream_core::contract::{Call, ContractEvent, EventRecord, FrameworkCall, Module};
+use computestream_core::error::{Error, Result};
+use computestream_core::ledger::TxnOutcome;
+use computestream_core::types::AccountAddress;
 
 /// The Move type of a parameter or result the ABI tables spell in Rust.
 pub(crate) fn move_type(rust: &str, contract: AccountAddress) -> String {
@@ -67,11 +67,11 @@ pub(crate) fn json_arg_to_bcs(name: &str, rust: &str, v: &Value) -> Result<Vec<u
 /// The module ABI the node serves at `/v1/accounts/{addr}/module/{name}`.
 pub(crate) fn module_abi(contract: AccountAddress, module: Module) -> Value {
     let mut functions = Vec::new();
-    for (m, f) in crate::contract::Call::FUNCTIONS {
+    for (m, f) in computestream_core::contract::Call::FUNCTIONS {
         if *m != module {
             continue;
         }
-        let params = crate::contract::Call::signature(module, f).unwrap_or(&[]);
+        let params = computestream_core::contract::Call::signature(module, f).unwrap_or(&[]);
         let mut types = vec!["&signer".to_string()];
         types.extend(params.iter().map(|(_, t)| move_type(t, contract)));
         functions.push(json!({
@@ -79,11 +79,11 @@ pub(crate) fn module_abi(contract: AccountAddress, module: Module) -> Value {
             "generic_type_params": [], "params": types, "return": [],
         }));
     }
-    for (m, f) in crate::contract::View::FUNCTIONS {
+    for (m, f) in computestream_core::contract::View::FUNCTIONS {
         if *m != module {
             continue;
         }
-        let Some((params, ret)) = crate::contract::View::signature(module, f) else {
+        let Some((params, ret)) = computestream_core::contract::View::signature(module, f) else {
             continue;
         };
         functions.push(json!({

@@ -5,10 +5,9 @@ use computestream_core::aptos_sdk::transaction::{
 };
 use computestream_core::aptos_sdk::types::ChainId;
 use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS};
-use computestream_core::ledger::local::{Clock, ManualClock};
-use computestream_core::{
-    AssetId, ContractClient, Error, Ledger, LocalLedger, RejectReason, Signer,
-};
+use computestream_core::{AssetId, ContractClient, Error, Ledger, RejectReason, Signer};
+use computestream_localnet::LocalLedger;
+use computestream_localnet::{Clock, ManualClock};
 
 fn raw(
     signer: &Signer,

@@ -7,10 +7,9 @@ use aptos_sdk::aptos_bcs;
 use aptos_sdk::transaction::{RawTransaction, SignedTransaction, TransactionPayload};
 use aptos_sdk::types::ChainId;
 use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS};
-use computestream_core::localnet::Localnet;
-use computestream_core::{
-    AptosLedger, AssetId, ContractClient, Ledger, LocalLedger, RejectReason, Signer,
-};
+use computestream_core::{AptosLedger, AssetId, ContractClient, Ledger, RejectReason, Signer};
+use computestream_localnet::LocalLedger;
+use computestream_localnet::Localnet;
 use serde_json::{Value, json};
 
 async fn net() -> (Arc<LocalLedger>, Localnet) {

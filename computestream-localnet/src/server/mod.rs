@@ -31,11 +31,11 @@ use axum::serve::ListenerExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::contract::{AbortModule, Module, View, ViewRequest};
-use crate::error::{Error, RejectReason, Result};
-use crate::ledger::local::LocalLedger;
-use crate::ledger::{Ledger, TxnOutcome};
-use crate::types::{AccountAddress, AssetId};
+use crate::LocalLedger;
+use computestream_core::contract::{AbortModule, Module, View, ViewRequest};
+use computestream_core::error::{Error, RejectReason, Result};
+use computestream_core::ledger::{Ledger, TxnOutcome};
+use computestream_core::types::{AccountAddress, AssetId};
 
 /// Largest request body (the node's transaction size limit).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -441,7 +441,7 @@ fn faucet_mint(s: &AppState, address: &str, amount: u64) -> std::result::Result<
         .map_err(|e| error_response(e, s.ledger.contract()))?;
     let mut faucet = s.faucet.lock().unwrap_or_else(|p| p.into_inner());
     let n = faucet.len() as u64;
-    let hash = HashValue::new(crate::aptos_sdk::crypto::sha3_256(
+    let hash = HashValue::new(aptos_sdk::crypto::sha3_256(
         format!("computestream-faucet:{n}:{address}:{amount}").as_bytes(),
     ));
     let outcome = TxnOutcome {
