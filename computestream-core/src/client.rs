@@ -1,5 +1,7 @@
-//! The typed contract client: one async method per entry function and per view (generated
-//! from the ABI tables in [`crate::contract`]), over any [`Ledger`].
+//! The typed contract client: one async method per entry function and per view, over any
+//! [`Ledger`]. The methods are generated here from the ABI tables of [`crate::contract`]
+//! (`for_each_entry_function!`, `for_each_view!`), so `register_provider`, `get_stream` and
+//! the rest are defined in this file.
 
 use std::sync::{Mutex, OnceLock};
 
@@ -11,7 +13,9 @@ use aptos_sdk::transaction::{
 use aptos_sdk::types::ChainId;
 use serde::de::DeserializeOwned;
 
-use crate::contract::{Call, FrameworkCall, View, ViewRequest};
+use crate::contract::{
+    Call, FrameworkCall, View, ViewRequest, for_each_entry_function, for_each_view,
+};
 use crate::error::{Error, Result};
 use crate::ledger::{Ledger, TxnOutcome};
 use crate::types::{AccountAddress, AssetId};
@@ -250,3 +254,34 @@ impl<L: Ledger + ?Sized> ContractClient<L> {
             .await
     }
 }
+
+/// One method per entry function: signs `Call::$variant` as `signer` and submits it.
+macro_rules! entry_function_methods {
+    ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident { $( $arg:ident : $ty:ty ),* $(,)? } )*) => {
+        impl<L: Ledger + ?Sized> ContractClient<L> {
+            $(
+                $(#[$doc])*
+                pub async fn $function(&self, signer: &Signer, $( $arg: $ty ),*) -> Result<TxnOutcome> {
+                    self.execute(signer, &Call::$variant { $( $arg ),* }).await
+                }
+            )*
+        }
+    };
+}
+
+/// One method per view: calls `View::$variant` and decodes its result.
+macro_rules! view_methods {
+    ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )*) => {
+        impl<L: Ledger + ?Sized> ContractClient<L> {
+            $(
+                $(#[$doc])*
+                pub async fn $function(&self, $( $arg: $ty ),*) -> Result<$ret> {
+                    self.view::<$ret>(&View::$variant { $( $arg ),* }).await
+                }
+            )*
+        }
+    };
+}
+
+for_each_entry_function!(entry_function_methods);
+for_each_view!(view_methods);

@@ -5,7 +5,7 @@ use std::fmt;
 use aptos_sdk::HashValue;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::AbortCode;
+use crate::contract::abort::AbortCode;
 
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -2,12 +2,13 @@
 //! once. Builders encode arguments with aptos-sdk's BCS; the embedded ledger decodes the same
 //! definitions, so the client and the ledger cannot drift apart.
 
-mod abort;
+pub(crate) mod abort;
 mod events;
 mod views;
 
 pub use abort::{AbortCode, AbortModule};
 pub use events::*;
+pub(crate) use views::for_each_view;
 pub use views::{View, ViewRequest};
 
 use std::fmt;
@@ -189,59 +190,58 @@ macro_rules! entry_functions {
             }
         }
 
-        impl<L: crate::ledger::Ledger + ?Sized> crate::client::ContractClient<L> {
-            $(
-                $(#[$doc])*
-                pub async fn $function(
-                    &self,
-                    signer: &crate::client::Signer,
-                    $( $arg: $ty ),*
-                ) -> Result<crate::ledger::TxnOutcome> {
-                    self.execute(signer, &Call::$variant { $( $arg ),* }).await
-                }
-            )*
-        }
     };
 }
 
-entry_functions! {
-    /// Registers the sender as a provider and locks `stake_amount` of the native coin.
-    RegisterProvider => ProviderRegistry::register_provider { gpu_type: String, vram_gb: u64, price_per_second: u128, stake_amount: u64 }
-    /// Opens or closes the sender (a provider) to new jobs.
-    UpdateAvailability => ProviderRegistry::update_availability { is_active: bool }
-    /// Sets the sender's price for new streams.
-    UpdatePricing => ProviderRegistry::update_pricing { price_per_second: u128 }
-    /// Removes the sender's provider record and returns its stake.
-    Deregister => ProviderRegistry::deregister {}
-    /// Creates a pending job for `provider`, funded by the sender.
-    CreateJob => JobRegistry::create_job { provider: AccountAddress, docker_image: String, escrow_amount: u64, max_duration: u64 }
-    /// The provider starts a pending job.
-    StartJob => JobRegistry::start_job { buyer: AccountAddress, job_id: u64 }
-    /// The provider completes a running job.
-    CompleteJob => JobRegistry::complete_job { buyer: AccountAddress, job_id: u64, output_url: String }
-    /// The provider fails a running job.
-    FailJob => JobRegistry::fail_job { buyer: AccountAddress, job_id: u64 }
-    /// The buyer cancels a pending job.
-    CancelJob => JobRegistry::cancel_job { job_id: u64 }
-    /// The buyer escrows `amount` of `asset` for one of its jobs.
-    DepositEscrow => Escrow::deposit_escrow { job_id: u64, provider: AccountAddress, asset: AccountAddress, amount: u64 }
-    /// The buyer takes back an escrow that funds no stream, once the job has ended.
-    RefundEscrow => Escrow::refund_escrow { job_id: u64 }
-    /// The buyer opens a stream from its escrow to the provider at `rate_per_second`.
-    OpenStream => PaymentStream::open_stream { job_id: u64, payee: AccountAddress, rate_per_second: u128 }
-    /// Anyone pays the payee what the stream owes now (idempotent).
-    ProcessPayment => PaymentStream::process_payment { payer: AccountAddress, job_id: u64 }
-    /// The buyer pauses accrual.
-    PauseStream => PaymentStream::pause_stream { job_id: u64 }
-    /// The buyer resumes accrual.
-    ResumeStream => PaymentStream::resume_stream { job_id: u64 }
-    /// Anyone adds `amount` to a stream's escrow (refunds still go to the payer).
-    TopUp => PaymentStream::top_up { payer: AccountAddress, job_id: u64, amount: u64 }
-    /// The payer or the payee settles and closes the stream; the rest goes back to the payer.
-    CloseStream => PaymentStream::close_stream { payer: AccountAddress, job_id: u64 }
-    /// Job, escrow and stream in one transaction, at the provider's current price.
-    Rent => PaymentStream::rent { provider: AccountAddress, docker_image: String, asset: AccountAddress, deposit: u64, max_duration: u64, max_rate_per_second: u128 }
+/// The entry-function table: invokes `$callback!` with one line per entry function of the
+/// four modules (`Variant => Module::function { arg: Type, ... }`, doc comments first). This
+/// module builds [`Call`] from it and `client` builds the `ContractClient` methods, so the
+/// ABI is written once and each consumer lives beside its own code.
+macro_rules! for_each_entry_function {
+    ($callback:ident) => {
+        $callback! {
+            /// Registers the sender as a provider and locks `stake_amount` of the native coin.
+            RegisterProvider => ProviderRegistry::register_provider { gpu_type: String, vram_gb: u64, price_per_second: u128, stake_amount: u64 }
+            /// Opens or closes the sender (a provider) to new jobs.
+            UpdateAvailability => ProviderRegistry::update_availability { is_active: bool }
+            /// Sets the sender's price for new streams.
+            UpdatePricing => ProviderRegistry::update_pricing { price_per_second: u128 }
+            /// Removes the sender's provider record and returns its stake.
+            Deregister => ProviderRegistry::deregister {}
+            /// Creates a pending job for `provider`, funded by the sender.
+            CreateJob => JobRegistry::create_job { provider: AccountAddress, docker_image: String, escrow_amount: u64, max_duration: u64 }
+            /// The provider starts a pending job.
+            StartJob => JobRegistry::start_job { buyer: AccountAddress, job_id: u64 }
+            /// The provider completes a running job.
+            CompleteJob => JobRegistry::complete_job { buyer: AccountAddress, job_id: u64, output_url: String }
+            /// The provider fails a running job.
+            FailJob => JobRegistry::fail_job { buyer: AccountAddress, job_id: u64 }
+            /// The buyer cancels a pending job.
+            CancelJob => JobRegistry::cancel_job { job_id: u64 }
+            /// The buyer escrows `amount` of `asset` for one of its jobs.
+            DepositEscrow => Escrow::deposit_escrow { job_id: u64, provider: AccountAddress, asset: AccountAddress, amount: u64 }
+            /// The buyer takes back an escrow that funds no stream, once the job has ended.
+            RefundEscrow => Escrow::refund_escrow { job_id: u64 }
+            /// The buyer opens a stream from its escrow to the provider at `rate_per_second`.
+            OpenStream => PaymentStream::open_stream { job_id: u64, payee: AccountAddress, rate_per_second: u128 }
+            /// Anyone pays the payee what the stream owes now (idempotent).
+            ProcessPayment => PaymentStream::process_payment { payer: AccountAddress, job_id: u64 }
+            /// The buyer pauses accrual.
+            PauseStream => PaymentStream::pause_stream { job_id: u64 }
+            /// The buyer resumes accrual.
+            ResumeStream => PaymentStream::resume_stream { job_id: u64 }
+            /// Anyone adds `amount` to a stream's escrow (refunds still go to the payer).
+            TopUp => PaymentStream::top_up { payer: AccountAddress, job_id: u64, amount: u64 }
+            /// The payer or the payee settles and closes the stream; the rest goes back to the payer.
+            CloseStream => PaymentStream::close_stream { payer: AccountAddress, job_id: u64 }
+            /// Job, escrow and stream in one transaction, at the provider's current price.
+            Rent => PaymentStream::rent { provider: AccountAddress, docker_image: String, asset: AccountAddress, deposit: u64, max_duration: u64, max_rate_per_second: u128 }
+        }
+    };
 }
+pub(crate) use for_each_entry_function;
+
+for_each_entry_function!(entry_functions);
 
 impl Call {
     /// The aptos-sdk entry function for the contracts deployed at `contract`.

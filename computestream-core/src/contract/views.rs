@@ -186,54 +186,56 @@ macro_rules! views {
             }
         }
 
-        impl<L: crate::ledger::Ledger + ?Sized> crate::client::ContractClient<L> {
-            $(
-                $(#[$doc])*
-                pub async fn $function(&self, $( $arg: $ty ),* ) -> Result<$ret> {
-                    self.view::<$ret>(&View::$variant { $( $arg ),* }).await
-                }
-            )*
-        }
     };
 }
 
-views! {
-    /// A provider's record (aborts `E_PROVIDER_NOT_FOUND`).
-    GetProvider => ProviderRegistry::get_provider(provider: AccountAddress) -> crate::types::Provider;
-    /// Registered and accepting jobs.
-    IsProviderActive => ProviderRegistry::is_provider_active(provider: AccountAddress) -> bool;
-    /// A provider's price (aborts `E_PROVIDER_NOT_FOUND`).
-    GetProviderPrice => ProviderRegistry::get_provider_price(provider: AccountAddress) -> crate::types::Rate;
-    /// Registered providers in registration order (deregistration moves the last one into the gap).
-    ListProviders => ProviderRegistry::list_providers(offset: u64, limit: u64) -> Vec<AccountAddress>;
-    /// A job (aborts `E_JOB_NOT_FOUND`).
-    GetJob => JobRegistry::get_job(buyer: AccountAddress, job_id: u64) -> crate::types::Job;
-    /// A job's status (aborts `E_JOB_NOT_FOUND`).
-    GetJobStatus => JobRegistry::get_job_status(buyer: AccountAddress, job_id: u64) -> crate::types::JobStatus;
-    /// Whether the job is running.
-    IsJobActive => JobRegistry::is_job_active(buyer: AccountAddress, job_id: u64) -> bool;
-    /// Seconds the job has run, capped at its maximum duration (aborts `E_JOB_NOT_FOUND`).
-    GetJobDuration => JobRegistry::get_job_duration(buyer: AccountAddress, job_id: u64) -> u64;
-    /// The output URL set on completion (aborts `E_JOB_NOT_FOUND`).
-    GetJobOutputUrl => JobRegistry::get_job_output_url(buyer: AccountAddress, job_id: u64) -> String;
-    /// How many jobs the buyer has created (its latest job id).
-    GetJobCounter => JobRegistry::get_job_counter(buyer: AccountAddress) -> u64;
-    /// An escrow (aborts `E_ESCROW_NOT_FOUND`).
-    GetEscrow => Escrow::get_escrow(payer: AccountAddress, job_id: u64) -> crate::types::Escrow;
-    /// Held by the contract (aborts `E_ESCROW_NOT_FOUND`).
-    GetRemainingBalance => Escrow::get_remaining_balance(payer: AccountAddress, job_id: u64) -> u64;
-    /// Whether the escrow is still active.
-    IsEscrowActive => Escrow::is_escrow_active(payer: AccountAddress, job_id: u64) -> bool;
-    /// Paid to the payee so far (aborts `E_ESCROW_NOT_FOUND`).
-    GetReleasedAmount => Escrow::get_released_amount(payer: AccountAddress, job_id: u64) -> u64;
-    /// A stream and its escrow's totals (aborts `E_STREAM_NOT_FOUND`).
-    GetStream => PaymentStream::get_stream(payer: AccountAddress, job_id: u64) -> crate::types::Stream;
-    /// Paid to the payee so far (aborts `E_STREAM_NOT_FOUND`).
-    GetTotalStreamed => PaymentStream::get_total_streamed(payer: AccountAddress, job_id: u64) -> u64;
-    /// What a settlement would pay now (aborts `E_STREAM_NOT_FOUND`).
-    CalculateCurrentAmount => PaymentStream::calculate_current_amount(payer: AccountAddress, job_id: u64) -> u64;
-    /// Open, not paused, inside its window and not depleted.
-    IsStreamActive => PaymentStream::is_stream_active(payer: AccountAddress, job_id: u64) -> bool;
-    /// When the escrow will be fully owed; `u64::MAX` if never under the current state (aborts `E_STREAM_NOT_FOUND`).
-    DepletionTime => PaymentStream::depletion_time(payer: AccountAddress, job_id: u64) -> u64;
+/// The view table: invokes `$callback!` with one line per view function
+/// (`Variant => Module::function(arg: Type, ...) -> Result;`, doc comments first), for
+/// [`View`] here and the `ContractClient` view methods in `client`.
+macro_rules! for_each_view {
+    ($callback:ident) => {
+        $callback! {
+            /// A provider's record (aborts `E_PROVIDER_NOT_FOUND`).
+            GetProvider => ProviderRegistry::get_provider(provider: AccountAddress) -> crate::types::Provider;
+            /// Registered and accepting jobs.
+            IsProviderActive => ProviderRegistry::is_provider_active(provider: AccountAddress) -> bool;
+            /// A provider's price (aborts `E_PROVIDER_NOT_FOUND`).
+            GetProviderPrice => ProviderRegistry::get_provider_price(provider: AccountAddress) -> crate::types::Rate;
+            /// Registered providers in registration order (deregistration moves the last one into the gap).
+            ListProviders => ProviderRegistry::list_providers(offset: u64, limit: u64) -> Vec<AccountAddress>;
+            /// A job (aborts `E_JOB_NOT_FOUND`).
+            GetJob => JobRegistry::get_job(buyer: AccountAddress, job_id: u64) -> crate::types::Job;
+            /// A job's status (aborts `E_JOB_NOT_FOUND`).
+            GetJobStatus => JobRegistry::get_job_status(buyer: AccountAddress, job_id: u64) -> crate::types::JobStatus;
+            /// Whether the job is running.
+            IsJobActive => JobRegistry::is_job_active(buyer: AccountAddress, job_id: u64) -> bool;
+            /// Seconds the job has run, capped at its maximum duration (aborts `E_JOB_NOT_FOUND`).
+            GetJobDuration => JobRegistry::get_job_duration(buyer: AccountAddress, job_id: u64) -> u64;
+            /// The output URL set on completion (aborts `E_JOB_NOT_FOUND`).
+            GetJobOutputUrl => JobRegistry::get_job_output_url(buyer: AccountAddress, job_id: u64) -> String;
+            /// How many jobs the buyer has created (its latest job id).
+            GetJobCounter => JobRegistry::get_job_counter(buyer: AccountAddress) -> u64;
+            /// An escrow (aborts `E_ESCROW_NOT_FOUND`).
+            GetEscrow => Escrow::get_escrow(payer: AccountAddress, job_id: u64) -> crate::types::Escrow;
+            /// Held by the contract (aborts `E_ESCROW_NOT_FOUND`).
+            GetRemainingBalance => Escrow::get_remaining_balance(payer: AccountAddress, job_id: u64) -> u64;
+            /// Whether the escrow is still active.
+            IsEscrowActive => Escrow::is_escrow_active(payer: AccountAddress, job_id: u64) -> bool;
+            /// Paid to the payee so far (aborts `E_ESCROW_NOT_FOUND`).
+            GetReleasedAmount => Escrow::get_released_amount(payer: AccountAddress, job_id: u64) -> u64;
+            /// A stream and its escrow's totals (aborts `E_STREAM_NOT_FOUND`).
+            GetStream => PaymentStream::get_stream(payer: AccountAddress, job_id: u64) -> crate::types::Stream;
+            /// Paid to the payee so far (aborts `E_STREAM_NOT_FOUND`).
+            GetTotalStreamed => PaymentStream::get_total_streamed(payer: AccountAddress, job_id: u64) -> u64;
+            /// What a settlement would pay now (aborts `E_STREAM_NOT_FOUND`).
+            CalculateCurrentAmount => PaymentStream::calculate_current_amount(payer: AccountAddress, job_id: u64) -> u64;
+            /// Open, not paused, inside its window and not depleted.
+            IsStreamActive => PaymentStream::is_stream_active(payer: AccountAddress, job_id: u64) -> bool;
+            /// When the escrow will be fully owed; `u64::MAX` if never under the current state (aborts `E_STREAM_NOT_FOUND`).
+            DepletionTime => PaymentStream::depletion_time(payer: AccountAddress, job_id: u64) -> u64;
+        }
+    };
 }
+pub(crate) use for_each_view;
+
+for_each_view!(views);
