@@ -127,6 +127,50 @@ pub(crate) fn decode_arg<T: DeserializeOwned>(
     })
 }
 
+/// The length of `text` without its spaces.
+const fn unspaced_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] != b' ' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// `text` without its spaces, in an array of [`unspaced_len`] bytes.
+const fn unspaced<const N: usize>(text: &str) -> [u8; N] {
+    let bytes = text.as_bytes();
+    let mut out = [0u8; N];
+    let (mut i, mut n) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] != b' ' {
+            out[n] = bytes[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A type as written in the ABI tables (`crate::types::Stream`, `Vec<AccountAddress>`), as a
+/// `&'static str` computed at compile time. `stringify!` alone spaces the tokens
+/// (`crate :: types :: Stream`) once the tables have passed through a callback macro.
+macro_rules! type_name {
+    ($t:ty) => {{
+        const TEXT: &str = stringify!($t);
+        const BYTES: [u8; $crate::contract::unspaced_len(TEXT)] = $crate::contract::unspaced(TEXT);
+        const NAME: &str = match std::str::from_utf8(&BYTES) {
+            Ok(name) => name,
+            Err(_) => panic!("Rust type names are ASCII"),
+        };
+        NAME
+    }};
+}
+pub(crate) use type_name;
+
 macro_rules! entry_functions {
     ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident { $( $arg:ident : $ty:ty ),* $(,)? } )*) => {
         /// A call of one of the contracts' entry functions, with typed arguments. The sender
@@ -155,13 +199,14 @@ macro_rules! entry_functions {
 
             /// The parameters after the `&signer`, as `(name, Rust type)` in ABI order.
             pub fn parameters(&self) -> &'static [(&'static str, &'static str)] {
-                match self { $( Call::$variant { .. } => &[ $( (stringify!($arg), stringify!($ty)) ),* ], )* }
+                match self { $( Call::$variant { .. } => { const P: &[(&str, &str)] = &[ $( (stringify!($arg), type_name!($ty)) ),* ]; P } )* }
             }
 
             /// The parameters of `module::function`, if it is one of the entry functions.
             pub fn signature(module: Module, function: &str) -> Option<&'static [(&'static str, &'static str)]> {
                 $( if module == Module::$module && function == stringify!($function) {
-                    return Some(&[ $( (stringify!($arg), stringify!($ty)) ),* ]);
+                    const P: &[(&str, &str)] = &[ $( (stringify!($arg), type_name!($ty)) ),* ];
+                    return Some(P);
                 } )*
                 None
             }
@@ -371,6 +416,23 @@ impl FrameworkCall {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abi_type_names_read_as_written_in_the_tables() {
+        let (params, ret) = View::signature(Module::PaymentStream, "get_stream").unwrap();
+        assert_eq!(params, [("payer", "AccountAddress"), ("job_id", "u64")]);
+        assert_eq!(ret, "crate::types::Stream");
+        let (_, ret) = View::signature(Module::ProviderRegistry, "list_providers").unwrap();
+        assert_eq!(ret, "Vec<AccountAddress>");
+        assert_eq!(
+            Call::signature(Module::PaymentStream, "top_up").unwrap(),
+            [
+                ("payer", "AccountAddress"),
+                ("job_id", "u64"),
+                ("amount", "u64")
+            ]
+        );
+    }
 
     #[test]
     fn every_call_round_trips_through_its_entry_function() {

@@ -3,7 +3,7 @@
 use aptos_sdk::types::{MoveModuleId, TypeTag};
 use serde::{Deserialize, Serialize};
 
-use super::{CallDecodeError, Module, bcs, decode_arg, ident, metadata_type_tag};
+use super::{CallDecodeError, Module, bcs, decode_arg, ident, metadata_type_tag, type_name};
 use crate::error::Result;
 use crate::types::{AccountAddress, AssetId};
 
@@ -128,18 +128,19 @@ macro_rules! views {
 
             /// The parameters as `(name, Rust type)` in ABI order.
             pub fn parameters(&self) -> &'static [(&'static str, &'static str)] {
-                match self { $( View::$variant { .. } => &[ $( (stringify!($arg), stringify!($ty)) ),* ], )* }
+                match self { $( View::$variant { .. } => { const P: &[(&str, &str)] = &[ $( (stringify!($arg), type_name!($ty)) ),* ]; P } )* }
             }
 
             /// The Rust type of the result.
             pub fn returns(&self) -> &'static str {
-                match self { $( View::$variant { .. } => stringify!($ret), )* }
+                match self { $( View::$variant { .. } => type_name!($ret), )* }
             }
 
             /// The parameters and result type of `module::function`, if it is one of the views.
             pub fn signature(module: Module, function: &str) -> Option<(&'static [(&'static str, &'static str)], &'static str)> {
                 $( if module == Module::$module && function == stringify!($function) {
-                    return Some((&[ $( (stringify!($arg), stringify!($ty)) ),* ], stringify!($ret)));
+                    const P: &[(&str, &str)] = &[ $( (stringify!($arg), type_name!($ty)) ),* ];
+                    return Some((P, type_name!($ret)));
                 } )*
                 None
             }
