@@ -1,7 +1,7 @@
 //! Generates `move/tests/scenario_mirror.move` from `testdata/scenarios/` and fails when the
 //! committed file differs, so the Move tests and the embedded ledger's tests run the same
 //! scenarios. Regenerate with
-//! `UPDATE_MOVE_MIRROR=1 cargo test -p computestream-core --test move_mirror`.
+//! `UPDATE_MOVE_MIRROR=1 cargo test -p computestream-localnet --test move_mirror`.
 //!
 //! Each scenario becomes one Move test of its successful steps (calls, balances and the
 //! views whose result is a scalar, an address list or a string), and every expected abort
@@ -20,9 +20,9 @@ use computestream_core::contract::{AbortCode, AbortModule, Call, View};
 use serde_json::Value;
 
 const HEADER: &str = "\
-// GENERATED from testdata/scenarios/*.json by computestream-core/tests/move_mirror.rs.
+// GENERATED from testdata/scenarios/*.json by computestream-localnet/tests/move_mirror.rs.
 // Do not edit; regenerate with
-//   UPDATE_MOVE_MIRROR=1 cargo test -p computestream-core --test move_mirror
+//   UPDATE_MOVE_MIRROR=1 cargo test -p computestream-localnet --test move_mirror
 // Each scenario's successful steps are one test (calls, balances, scalar views); each expected
 // abort is an #[expected_failure] test of the steps before it. Events and struct-valued views
 // are checked by the Rust scenario runner.
@@ -83,7 +83,8 @@ impl<'a> Gen<'a> {
 
     fn asset_var(&self, symbol: &str) -> String {
         if symbol == "MOVE" {
-            "native".into()
+            // `native` is a Move keyword.
+            "native_coin".into()
         } else {
             assert!(
                 self.scenario.assets.contains_key(symbol),
@@ -237,7 +238,7 @@ impl<'a> Gen<'a> {
             if symbol == "MOVE" {
                 writeln!(
                     out,
-                    "        provider_registry::init_for_test(admin, native);"
+                    "        provider_registry::init_for_test(admin, native_coin);"
                 )
                 .unwrap();
                 writeln!(out, "        escrow::init_for_test(admin);").unwrap();
@@ -402,6 +403,33 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// A test that never names an asset it creates binds it to `_` (the compiler warns on an unused
+/// local).
+fn unused_assets_to_underscore(test: &str) -> String {
+    let mut lines: Vec<String> = test.lines().map(str::to_string).collect();
+    for i in 0..lines.len() {
+        let Some(rest) = lines[i].trim_start().strip_prefix("let (") else {
+            continue;
+        };
+        let Some((var, _)) = rest.split_once(',') else {
+            continue;
+        };
+        if !lines[i].contains("= new_asset(") || var == "_" {
+            continue;
+        }
+        let used = lines.iter().enumerate().any(|(j, line)| {
+            j != i
+                && line
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .any(|word| word == var)
+        });
+        if !used {
+            lines[i] = lines[i].replacen(&format!("let ({var},"), "let (_,", 1);
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
 fn move_string(s: &str) -> String {
     assert!(
         s.bytes().all(|b| (0x20..0x7f).contains(&b)),
@@ -417,9 +445,9 @@ fn generate() -> String {
     let mut out = HEADER.to_string();
     for scenario in scenarios() {
         let g = Gen::new(&scenario);
-        out.push_str(&g.success_test());
+        out.push_str(&unused_assets_to_underscore(&g.success_test()));
         for t in g.abort_tests() {
-            out.push_str(&t);
+            out.push_str(&unused_assets_to_underscore(&t));
         }
     }
     out.push_str("}\n");
@@ -438,7 +466,7 @@ fn the_move_mirror_is_generated_from_the_scenarios() {
     assert!(
         committed == generated,
         "move/tests/scenario_mirror.move is stale; regenerate it with \
-         UPDATE_MOVE_MIRROR=1 cargo test -p computestream-core --test move_mirror"
+         UPDATE_MOVE_MIRROR=1 cargo test -p computestream-localnet --test move_mirror"
     );
 }
 

@@ -1,6 +1,6 @@
-// GENERATED from testdata/scenarios/*.json by computestream-core/tests/move_mirror.rs.
+// GENERATED from testdata/scenarios/*.json by computestream-localnet/tests/move_mirror.rs.
 // Do not edit; regenerate with
-//   UPDATE_MOVE_MIRROR=1 cargo test -p computestream-core --test move_mirror
+//   UPDATE_MOVE_MIRROR=1 cargo test -p computestream-localnet --test move_mirror
 // Each scenario's successful steps are one test (calls, balances, scalar views); each expected
 // abort is an #[expected_failure] test of the steps before it. Events and struct-valued views
 // are checked by the Rust scenario runner.
@@ -29,13 +29,13 @@ module computestream::scenario_mirror {
     fun accrual_starts_with_the_job(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -56,13 +56,13 @@ module computestream::scenario_mirror {
     fun cancelled_rental_refunds_everything(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -79,13 +79,13 @@ module computestream::scenario_mirror {
     fun close_by_payee(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -100,13 +100,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -129,13 +129,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -149,13 +149,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -171,13 +171,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_aborts_at_step_6(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -193,13 +193,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_aborts_at_step_7(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -215,13 +215,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_aborts_at_step_8(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -237,13 +237,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_aborts_at_step_9(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -259,13 +259,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_view_aborts_at_step_9_0(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -281,13 +281,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_view_aborts_at_step_9_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -303,13 +303,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_view_aborts_at_step_9_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -325,13 +325,13 @@ module computestream::scenario_mirror {
     fun close_stream_authorization_view_aborts_at_step_9_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -346,13 +346,13 @@ module computestream::scenario_mirror {
     fun completed_job_stops_billing(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -368,13 +368,13 @@ module computestream::scenario_mirror {
     fun create_job_rejects_bad_input(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -390,13 +390,13 @@ module computestream::scenario_mirror {
     fun create_job_rejects_bad_input_aborts_at_step_0(fx: &signer, admin: &signer, buyer: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
     }
@@ -406,13 +406,13 @@ module computestream::scenario_mirror {
     fun create_job_rejects_bad_input_aborts_at_step_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -425,13 +425,13 @@ module computestream::scenario_mirror {
     fun create_job_rejects_bad_input_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -444,13 +444,13 @@ module computestream::scenario_mirror {
     fun create_job_rejects_bad_input_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -463,13 +463,13 @@ module computestream::scenario_mirror {
     fun create_job_rejects_bad_input_view_aborts_at_step_4_1(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -482,13 +482,13 @@ module computestream::scenario_mirror {
     fun create_job_rejects_bad_input_view_aborts_at_step_4_2(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -500,13 +500,13 @@ module computestream::scenario_mirror {
     fun depletion_stops_accrual(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -530,13 +530,13 @@ module computestream::scenario_mirror {
     fun deregister_returns_stake(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -546,8 +546,8 @@ module computestream::scenario_mirror {
         job_registry::cancel_job(buyer, 1);
         timestamp::update_global_time_for_test_secs(1004);
         provider_registry::deregister(provider);
-        assert!(primary_fungible_store::balance(@0xb0b, native) == 1000000000, 1);
-        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native) == 0, 2);
+        assert!(primary_fungible_store::balance(@0xb0b, native_coin) == 1000000000, 1);
+        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native_coin) == 0, 2);
         assert!(provider_registry::list_providers(0, 10) == vector[], 3);
         assert!(!provider_registry::is_provider_active(@0xb0b), 4);
         timestamp::update_global_time_for_test_secs(1005);
@@ -558,13 +558,13 @@ module computestream::scenario_mirror {
     fun deregister_returns_stake_aborts_at_step_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -578,13 +578,13 @@ module computestream::scenario_mirror {
     fun deregister_returns_stake_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -601,13 +601,13 @@ module computestream::scenario_mirror {
     fun escrow_refund_after_cancel(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -636,13 +636,13 @@ module computestream::scenario_mirror {
     fun escrow_refund_after_cancel_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -657,13 +657,13 @@ module computestream::scenario_mirror {
     fun escrow_refund_after_cancel_aborts_at_step_6(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -681,13 +681,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -711,13 +711,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -730,13 +730,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -749,13 +749,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -768,13 +768,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -787,13 +787,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_6(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -806,13 +806,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_8(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -827,13 +827,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_9(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -848,13 +848,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_aborts_at_step_12(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -873,13 +873,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_view_aborts_at_step_12_0(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -898,13 +898,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_view_aborts_at_step_12_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -923,13 +923,13 @@ module computestream::scenario_mirror {
     fun escrow_rejects_bad_deposits_view_aborts_at_step_12_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -947,13 +947,13 @@ module computestream::scenario_mirror {
     fun job_authorization(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -974,13 +974,13 @@ module computestream::scenario_mirror {
     fun job_authorization_aborts_at_step_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -993,13 +993,13 @@ module computestream::scenario_mirror {
     fun job_authorization_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1012,13 +1012,13 @@ module computestream::scenario_mirror {
     fun job_authorization_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1031,13 +1031,13 @@ module computestream::scenario_mirror {
     fun job_authorization_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1050,13 +1050,13 @@ module computestream::scenario_mirror {
     fun job_authorization_aborts_at_step_7(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1071,13 +1071,13 @@ module computestream::scenario_mirror {
     fun job_authorization_aborts_at_step_8(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1092,13 +1092,13 @@ module computestream::scenario_mirror {
     fun job_authorization_aborts_at_step_9(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1112,13 +1112,13 @@ module computestream::scenario_mirror {
     fun job_cancel_pending(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1134,13 +1134,13 @@ module computestream::scenario_mirror {
     fun job_cancel_pending_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1155,13 +1155,13 @@ module computestream::scenario_mirror {
     fun job_cancel_pending_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1175,13 +1175,13 @@ module computestream::scenario_mirror {
     fun job_fail(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1199,13 +1199,13 @@ module computestream::scenario_mirror {
     fun job_fail_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1221,13 +1221,13 @@ module computestream::scenario_mirror {
     fun job_fail_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1242,13 +1242,13 @@ module computestream::scenario_mirror {
     fun job_lifecycle_complete(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1274,13 +1274,13 @@ module computestream::scenario_mirror {
     fun max_duration_caps_accrual(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 100, 2000000000000);
@@ -1297,13 +1297,13 @@ module computestream::scenario_mirror {
     fun open_stream_step_by_step(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1323,13 +1323,13 @@ module computestream::scenario_mirror {
     fun open_stream_step_by_step_aborts_at_step_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1341,13 +1341,13 @@ module computestream::scenario_mirror {
     fun open_stream_step_by_step_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1360,13 +1360,13 @@ module computestream::scenario_mirror {
     fun open_stream_step_by_step_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1379,13 +1379,13 @@ module computestream::scenario_mirror {
     fun open_stream_step_by_step_aborts_at_step_7(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1399,13 +1399,13 @@ module computestream::scenario_mirror {
     fun open_stream_step_by_step_aborts_at_step_8(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
@@ -1418,13 +1418,13 @@ module computestream::scenario_mirror {
     fun pause_and_resume(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -1448,13 +1448,13 @@ module computestream::scenario_mirror {
     fun pause_and_resume_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -1470,13 +1470,13 @@ module computestream::scenario_mirror {
     fun pause_and_resume_aborts_at_step_7(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -1494,13 +1494,13 @@ module computestream::scenario_mirror {
     fun pause_before_start_overlaps_only_the_window(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -1518,13 +1518,13 @@ module computestream::scenario_mirror {
     fun process_payment_is_idempotent(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -1541,13 +1541,13 @@ module computestream::scenario_mirror {
     fun provider_availability_and_pricing(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -1569,13 +1569,13 @@ module computestream::scenario_mirror {
     fun provider_availability_and_pricing_aborts_at_step_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -1589,13 +1589,13 @@ module computestream::scenario_mirror {
     fun provider_availability_and_pricing_aborts_at_step_5(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -1613,13 +1613,13 @@ module computestream::scenario_mirror {
     fun provider_availability_and_pricing_aborts_at_step_6(fx: &signer, admin: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -1637,13 +1637,13 @@ module computestream::scenario_mirror {
     fun provider_availability_and_pricing_aborts_at_step_7(fx: &signer, admin: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -1660,17 +1660,17 @@ module computestream::scenario_mirror {
     fun register_provider_locks_stake(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
-        assert!(primary_fungible_store::balance(@0xb0b, native) == 900000000, 1);
-        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native) == 100000000, 2);
+        assert!(primary_fungible_store::balance(@0xb0b, native_coin) == 900000000, 1);
+        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native_coin) == 100000000, 2);
         // step 0: get_provider is a struct, checked by the Rust runner
         assert!(provider_registry::is_provider_active(@0xb0b), 3);
         assert!(provider_registry::get_provider_price(@0xb0b) == 2000000000000, 4);
@@ -1682,15 +1682,15 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input(fx: &signer, admin: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
-        assert!(primary_fungible_store::balance(@0xb0b, native) == 1000000000, 1);
+        assert!(primary_fungible_store::balance(@0xb0b, native_coin) == 1000000000, 1);
         assert!(!provider_registry::is_provider_active(@0xb0b), 2);
         assert!(provider_registry::list_providers(0, 10) == vector[], 3);
     }
@@ -1700,13 +1700,13 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input_aborts_at_step_0(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b""), 80, 2000000000000, 100000000);
     }
@@ -1716,13 +1716,13 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input_aborts_at_step_1(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 0, 2000000000000, 100000000);
     }
@@ -1732,13 +1732,13 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input_aborts_at_step_2(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 0, 100000000);
     }
@@ -1748,13 +1748,13 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input_aborts_at_step_3(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 0);
     }
@@ -1764,13 +1764,13 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input_aborts_at_step_4(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 2000000000);
     }
@@ -1780,13 +1780,13 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input_view_aborts_at_step_4_1(fx: &signer, admin: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         let _ = provider_registry::get_provider(@0xb0b);
     }
@@ -1796,13 +1796,13 @@ module computestream::scenario_mirror {
     fun register_provider_rejects_bad_input_view_aborts_at_step_4_2(fx: &signer, admin: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         let _ = provider_registry::get_provider_price(@0xb0b);
     }
@@ -1811,18 +1811,18 @@ module computestream::scenario_mirror {
     fun register_provider_twice_aborts(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
-        assert!(primary_fungible_store::balance(@0xb0b, native) == 900000000, 1);
-        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native) == 100000000, 2);
+        assert!(primary_fungible_store::balance(@0xb0b, native_coin) == 900000000, 1);
+        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native_coin) == 100000000, 2);
     }
 
     #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b)]
@@ -1830,13 +1830,13 @@ module computestream::scenario_mirror {
     fun register_provider_twice_aborts_aborts_at_step_1(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         timestamp::update_global_time_for_test_secs(1001);
@@ -1847,13 +1847,13 @@ module computestream::scenario_mirror {
     fun rent_and_close_by_payer(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -1880,13 +1880,13 @@ module computestream::scenario_mirror {
     fun rent_rejects_bad_requests(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -1907,13 +1907,13 @@ module computestream::scenario_mirror {
     fun rent_rejects_bad_requests_aborts_at_step_0(fx: &signer, admin: &signer, buyer: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
     }
@@ -1923,13 +1923,13 @@ module computestream::scenario_mirror {
     fun rent_rejects_bad_requests_aborts_at_step_2(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -1942,13 +1942,13 @@ module computestream::scenario_mirror {
     fun rent_rejects_bad_requests_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -1961,13 +1961,13 @@ module computestream::scenario_mirror {
     fun rent_rejects_bad_requests_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -1980,13 +1980,13 @@ module computestream::scenario_mirror {
     fun rent_rejects_bad_requests_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
-        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -1999,13 +1999,13 @@ module computestream::scenario_mirror {
     fun rent_rejects_bad_requests_aborts_at_step_7(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         timestamp::update_global_time_for_test_secs(1001);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
@@ -2019,13 +2019,13 @@ module computestream::scenario_mirror {
     fun six_decimal_rounding_is_exact_over_an_hour(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 555555555555, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 5000000, 7200, 555555555555);
@@ -2044,13 +2044,13 @@ module computestream::scenario_mirror {
     fun third_party_top_up_refunds_to_payer(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -2069,13 +2069,13 @@ module computestream::scenario_mirror {
     fun top_up_after_depletion_skips_the_unfunded_gap(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -2095,13 +2095,13 @@ module computestream::scenario_mirror {
     fun top_up_after_depletion_skips_the_unfunded_gap_aborts_at_step_4(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
@@ -2116,13 +2116,13 @@ module computestream::scenario_mirror {
     fun top_up_after_depletion_skips_the_unfunded_gap_aborts_at_step_5(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(1000);
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
-        primary_fungible_store::mint(&native_mint, @0xb0b, 1000000000);
-        primary_fungible_store::mint(&native_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
         primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
         payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
