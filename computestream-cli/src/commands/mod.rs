@@ -54,10 +54,12 @@ pub(crate) struct Cli {
     /// Machine-readable output.
     #[arg(long, global = true)]
     pub(crate) json: bool,
+    /// What to do.
     #[command(subcommand)]
     command: Command,
 }
 
+/// The commands.
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Rent a GPU end to end on the embedded ledger: x402 payment, per-second stream, receipt.
