@@ -113,6 +113,39 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable name for the kind of failure, the same in every language binding (Python's
+    /// exception classes and JavaScript's `error.code` are built on it):
+    ///
+    /// | code | variant |
+    /// |---|---|
+    /// | `ABORT` | [`Error::Abort`]: see [`Error::abort_name`] |
+    /// | `EXECUTION_FAILED` | [`Error::ExecutionFailed`] |
+    /// | `REJECTED` | [`Error::Rejected`]: the VM status is in the message |
+    /// | `NOT_FOUND` | [`Error::NotFound`] |
+    /// | `INVALID_INPUT` | [`Error::InvalidArgument`] |
+    /// | `DECODE` | [`Error::Decode`] |
+    /// | `STORAGE` | [`Error::Storage`] |
+    /// | `TRANSPORT` | [`Error::Transport`] |
+    /// | `APTOS_SDK` | [`Error::Aptos`] |
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Error::Abort { .. } => "ABORT",
+            Error::ExecutionFailed { .. } => "EXECUTION_FAILED",
+            Error::Rejected { .. } => "REJECTED",
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::InvalidArgument(_) => "INVALID_INPUT",
+            Error::Decode(_) => "DECODE",
+            Error::Storage(_) => "STORAGE",
+            Error::Transport { .. } => "TRANSPORT",
+            Error::Aptos(_) => "APTOS_SDK",
+        }
+    }
+
+    /// The abort's Move name (`E_STREAM_NOT_FOUND`), if the contracts aborted.
+    pub fn abort_name(&self) -> Option<&'static str> {
+        self.abort_code().map(AbortCode::name)
+    }
+
     /// The named abort code, if the contracts aborted.
     pub fn abort_code(&self) -> Option<AbortCode> {
         match self {
@@ -140,5 +173,42 @@ impl Error {
     /// A [`Error::Decode`] from any displayable cause.
     pub fn decode(what: impl fmt::Display) -> Self {
         Error::Decode(what.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_aborts_carry_their_name() {
+        let errors = [
+            Error::Abort {
+                code: AbortCode::StreamNotFound,
+                hash: None,
+            },
+            Error::ExecutionFailed {
+                vm_status: "OUT_OF_GAS".into(),
+                hash: HashValue::new([0; 32]),
+            },
+            Error::Rejected {
+                reason: RejectReason::BadChainId,
+                message: "chain id 2 is not 4".into(),
+            },
+            Error::NotFound("x".into()),
+            Error::InvalidArgument("x".into()),
+            Error::Decode("x".into()),
+            Error::Storage(std::io::Error::other("disk")),
+            Error::Transport {
+                message: "x".into(),
+                retryable: true,
+            },
+            Error::Aptos(aptos_sdk::AptosError::Internal("x".into())),
+        ];
+        let codes: std::collections::BTreeSet<_> = errors.iter().map(Error::code).collect();
+        assert_eq!(codes.len(), errors.len());
+        assert!(codes.iter().all(|c| c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')));
+        assert_eq!(errors[0].abort_name(), Some("E_STREAM_NOT_FOUND"));
+        assert_eq!(errors[3].abort_name(), None);
     }
 }
