@@ -417,14 +417,7 @@ async fn x402_decode_and_pay_and_the_facilitator() {
     )
     .unwrap();
     let base = line.split_whitespace().nth(3).unwrap().to_string();
-    let supported: Value = computestream_x402::http::http_client()
-        .get(format!("{base}/supported"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, supported) = computestream_testkit::get_json(&format!("{base}/supported")).await;
     assert_eq!(supported["kinds"][0]["network"], "aptos:4");
     assert_eq!(
         supported["kinds"][0]["extra"]["feePayer"],

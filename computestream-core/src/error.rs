@@ -207,7 +207,11 @@ mod tests {
         ];
         let codes: std::collections::BTreeSet<_> = errors.iter().map(Error::code).collect();
         assert_eq!(codes.len(), errors.len());
-        assert!(codes.iter().all(|c| c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')));
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        );
         assert_eq!(errors[0].abort_name(), Some("E_STREAM_NOT_FOUND"));
         assert_eq!(errors[3].abort_name(), None);
     }

@@ -2,39 +2,12 @@
 //! bindings run too: every runtime must give these exact answers.
 
 use computestream_core::facade;
+use computestream_testkit::{case_table, check_case as check, int, s};
 use serde_json::{Value, json};
-
-fn cases() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/bindings/cases.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap()
-}
-
-fn int<T: std::str::FromStr>(v: &Value) -> T {
-    facade::parse_int(s(v), "case").unwrap()
-}
-
-/// Compares a result with a case's `returns` or `error`.
-fn check(case: &Value, result: Result<Value, computestream_core::Error>) {
-    match (result, case.get("error")) {
-        (Ok(v), None) => assert_eq!(v, case["returns"], "{case}"),
-        (Err(e), Some(expected)) => {
-            assert!(e.to_string().contains(s(expected)), "{case}: {e}")
-        }
-        (Ok(v), Some(_)) => panic!("{case}: expected an error, got {v}"),
-        (Err(e), None) => panic!("{case}: {e}"),
-    }
-}
 
 #[test]
 fn the_case_table_holds_in_rust() {
-    let c = cases();
+    let c = case_table("cases.json");
     let mut n = 0;
     for case in c["parse_amount"].as_array().unwrap() {
         let d = case["decimals"].as_u64().unwrap() as u8;
@@ -46,7 +19,7 @@ fn the_case_table_holds_in_rust() {
     }
     for case in c["format_amount"].as_array().unwrap() {
         let d = case["decimals"].as_u64().unwrap() as u8;
-        check(
+        check::<computestream_core::Error>(
             case,
             Ok(json!(facade::format_amount(int(&case["units"]), d))),
         );
@@ -65,13 +38,13 @@ fn the_case_table_holds_in_rust() {
             int(&case["rate_per_second"]),
             int(&case["active_seconds"]),
         );
-        check(case, Ok(json!(owed.to_string())));
+        check::<computestream_core::Error>(case, Ok(json!(owed.to_string())));
         n += 1;
     }
     for case in c["seconds_to_deplete"].as_array().unwrap() {
         let secs =
             facade::seconds_to_deplete(int(&case["deposited"]), int(&case["rate_per_second"]));
-        check(case, Ok(json!(secs.map(|s| s.to_string()))));
+        check::<computestream_core::Error>(case, Ok(json!(secs.map(|s| s.to_string()))));
         n += 1;
     }
     for case in c["stream_snapshot"].as_array().unwrap() {
@@ -110,7 +83,7 @@ fn the_case_table_holds_in_rust() {
     }
     for case in c["abort_name"].as_array().unwrap() {
         let name = facade::abort_name(s(&case["module"]), int(&case["code"]));
-        check(case, Ok(json!(name)));
+        check::<computestream_core::Error>(case, Ok(json!(name)));
         n += 1;
     }
     assert!(n >= 25, "only {n} cases");

@@ -10,6 +10,7 @@ use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS};
 use computestream_core::{AptosLedger, AssetId, ContractClient, Ledger, RejectReason, Signer};
 use computestream_localnet::LocalLedger;
 use computestream_localnet::Localnet;
+use computestream_testkit::{get_json, post, post_json};
 use serde_json::{Value, json};
 
 async fn net() -> (Arc<LocalLedger>, Localnet) {
@@ -31,15 +32,7 @@ fn raw(signer: &Signer, seq: u64, chain: u8, expires: u64, call: &Call) -> RawTr
 }
 
 async fn post_bcs(url: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = computestream_core::http_client()
-        .post(url)
-        .header("content-type", "application/x.aptos.signed_transaction+bcs")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    post(url, "application/x.aptos.signed_transaction+bcs", body).await
 }
 
 #[tokio::test]
@@ -128,38 +121,17 @@ async fn hostile_requests_get_node_errors() {
     assert!(v.to_string().contains("SEQUENCE_NUMBER_TOO_OLD"), "{v}");
 
     // JSON submission, bad JSON views, unknown routes and views.
-    let http = computestream_core::http_client();
-    let r = http
-        .post(&url)
-        .json(&json!({"sender": "0x1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 415);
+    let (got, _) = post_json(&url, &json!({"sender": "0x1"})).await;
+    assert_eq!(got, 415);
     let view = format!("{}/view", net.node_url());
-    let r = http
-        .post(&view)
-        .header("content-type", "application/json")
-        .body("{nope")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
-    let r = http
-        .post(&view)
-        .json(&json!({"function": "0xcafe::payment_stream::nope", "arguments": []}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
-    let r = http
-        .post(&view)
-        .json(&json!({"function": "0xcafe::payment_stream::get_stream", "arguments": ["0x1", "1"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
-    let body: Value = r.json().await.unwrap();
+    let (got, _) = post(&view, "application/json", "{nope").await;
+    assert_eq!(got, 400);
+    let unknown = json!({"function": "0xcafe::payment_stream::nope", "arguments": []});
+    assert_eq!(post_json(&view, &unknown).await.0, 400);
+    let missing =
+        json!({"function": "0xcafe::payment_stream::get_stream", "arguments": ["0x1", "1"]});
+    let (got, body) = post_json(&view, &missing).await;
+    assert_eq!(got, 400);
     assert!(
         body["message"]
             .as_str()
@@ -175,23 +147,12 @@ async fn hostile_requests_get_node_errors() {
         (unknown_hash.as_str(), 404),
         ("/accounts/zzz", 400),
     ] {
-        let r = http
-            .get(format!("{}{path}", net.node_url()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), status, "{path}");
+        let (got, _) = get_json(&format!("{}{path}", net.node_url())).await;
+        assert_eq!(got, status, "{path}");
     }
 
     // The node still serves after all of that.
-    let info: Value = http
-        .get(net.node_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, info) = get_json(&net.node_url()).await;
     assert_eq!(info["chain_id"], json!(4));
 }
 
@@ -276,18 +237,12 @@ async fn committed_transactions_show_their_payload_gas_and_signature() {
         .register_provider(&provider, "H100".into(), 80, 2_000_000_000_000, 1_000)
         .await
         .unwrap();
-    let v: Value = computestream_core::http_client()
-        .get(format!(
-            "{}/transactions/by_hash/{}",
-            net.node_url(),
-            o.hash
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, v) = get_json(&format!(
+        "{}/transactions/by_hash/{}",
+        net.node_url(),
+        o.hash
+    ))
+    .await;
     assert_eq!(v["type"], "user_transaction");
     assert_eq!(v["success"], true);
     assert_eq!(v["payload"]["type"], "entry_function_payload");
