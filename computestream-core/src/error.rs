@@ -7,6 +7,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::abort::AbortCode;
 
+/// An error with a stable code: what every language binding exposes (Python's exception
+/// classes, JavaScript's `error.code`) and what the cross-language case tables check. The
+/// core's [`Error`] and the x402 crate's errors implement it.
+pub trait ErrorCode: std::error::Error {
+    /// A stable SCREAMING_SNAKE name for the kind of failure.
+    fn code(&self) -> &'static str;
+
+    /// The Move abort's name (`E_STREAM_NOT_FOUND`) when the failure is a contract abort.
+    fn abort_name(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+impl ErrorCode for Error {
+    fn code(&self) -> &'static str {
+        Error::code(self)
+    }
+
+    fn abort_name(&self) -> Option<&'static str> {
+        Error::abort_name(self)
+    }
+}
+
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -13,7 +13,7 @@ pub mod types;
 
 pub use aptos_sdk;
 pub use client::{ContractClient, Signer, TxnOptions};
-pub use error::{Error, RejectReason, Result};
+pub use error::{Error, ErrorCode, RejectReason, Result};
 #[cfg(feature = "node")]
 pub use ledger::aptos::{AptosLedger, http_client};
 pub use ledger::{Ledger, TxnOutcome};

@@ -2,9 +2,9 @@
 //! `testdata/bindings/` and the HTTP probes the node, facilitator and CLI suites send. Never
 //! a dependency of a published crate.
 
-use std::fmt::Display;
 use std::path::PathBuf;
 
+use computestream_core::ErrorCode;
 use serde_json::Value;
 
 /// `testdata/` at the workspace root.
@@ -34,21 +34,9 @@ pub fn int<T: std::str::FromStr>(v: &Value) -> T {
         .unwrap_or_else(|_| panic!("{v} is not an integer of the expected type"))
 }
 
-/// An error with a stable code (the one every binding exposes).
-pub trait Coded: Display {
-    /// The error's stable code.
-    fn code(&self) -> &'static str;
-}
-
-impl Coded for computestream_core::Error {
-    fn code(&self) -> &'static str {
-        computestream_core::Error::code(self)
-    }
-}
-
 /// Compares a result with a case's `returns`, or with its `error` (a substring of the
 /// message) and `code` (the error's stable code).
-pub fn check_case<E: Coded>(case: &Value, result: Result<Value, E>) {
+pub fn check_case<E: ErrorCode>(case: &Value, result: Result<Value, E>) {
     match (result, case.get("error")) {
         (Ok(v), None) => assert_eq!(v, case["returns"], "{case}"),
         (Err(e), Some(expected)) => {
