@@ -103,14 +103,14 @@ module computestream::escrow {
         }
     }
 
-    inline fun escrow_ref(payer: address, job_id: u64): &EscrowInfo acquires EscrowStore {
+    inline fun escrow_ref(payer: address, job_id: u64): &EscrowInfo {
         assert!(exists<EscrowStore>(payer), E_ESCROW_NOT_FOUND);
         let escrows = &borrow_global<EscrowStore>(payer).escrows;
         assert!(table::contains(escrows, job_id), E_ESCROW_NOT_FOUND);
         table::borrow(escrows, job_id)
     }
 
-    inline fun escrow_mut(payer: address, job_id: u64): &mut EscrowInfo acquires EscrowStore {
+    inline fun escrow_mut(payer: address, job_id: u64): &mut EscrowInfo {
         assert!(exists<EscrowStore>(payer), E_ESCROW_NOT_FOUND);
         let escrows = &mut borrow_global_mut<EscrowStore>(payer).escrows;
         assert!(table::contains(escrows, job_id), E_ESCROW_NOT_FOUND);

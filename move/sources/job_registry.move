@@ -122,14 +122,14 @@ module computestream::job_registry {
         job_id
     }
 
-    inline fun job_mut(buyer: address, job_id: u64): &mut JobInfo acquires JobStore {
+    inline fun job_mut(buyer: address, job_id: u64): &mut JobInfo {
         assert!(exists<JobStore>(buyer), E_JOB_NOT_FOUND);
         let jobs = &mut borrow_global_mut<JobStore>(buyer).jobs;
         assert!(table::contains(jobs, job_id), E_JOB_NOT_FOUND);
         table::borrow_mut(jobs, job_id)
     }
 
-    inline fun job_ref(buyer: address, job_id: u64): &JobInfo acquires JobStore {
+    inline fun job_ref(buyer: address, job_id: u64): &JobInfo {
         assert!(exists<JobStore>(buyer), E_JOB_NOT_FOUND);
         let jobs = &borrow_global<JobStore>(buyer).jobs;
         assert!(table::contains(jobs, job_id), E_JOB_NOT_FOUND);

@@ -112,14 +112,14 @@ module computestream::payment_stream {
 
     fun max_u64(a: u64, b: u64): u64 { if (a > b) { a } else { b } }
 
-    inline fun stream_ref(payer: address, job_id: u64): &Stream acquires StreamStore {
+    inline fun stream_ref(payer: address, job_id: u64): &Stream {
         assert!(exists<StreamStore>(payer), E_STREAM_NOT_FOUND);
         let streams = &borrow_global<StreamStore>(payer).streams;
         assert!(table::contains(streams, job_id), E_STREAM_NOT_FOUND);
         table::borrow(streams, job_id)
     }
 
-    inline fun stream_mut(payer: address, job_id: u64): &mut Stream acquires StreamStore {
+    inline fun stream_mut(payer: address, job_id: u64): &mut Stream {
         assert!(exists<StreamStore>(payer), E_STREAM_NOT_FOUND);
         let streams = &mut borrow_global_mut<StreamStore>(payer).streams;
         assert!(table::contains(streams, job_id), E_STREAM_NOT_FOUND);

@@ -45,9 +45,9 @@ module computestream::init_module_tests {
         // A stake in the native coin lands in the stake vault.
         primary_fungible_store::deposit(@0xb0b, aptos_coin::mint_apt_fa_for_test(1_000));
         provider_registry::register_provider(provider, utf8(b"H100"), 80, 1, 600);
-        let native = object::address_to_object<Metadata>(@0xa);
-        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native) == 600, 7);
-        assert!(primary_fungible_store::balance(@0xb0b, native) == 400, 8);
+        let native_coin = object::address_to_object<Metadata>(@0xa);
+        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native_coin) == 600, 7);
+        assert!(primary_fungible_store::balance(@0xb0b, native_coin) == 400, 8);
         assert!(provider_registry::list_providers(0, 10) == vector[@0xb0b], 9);
     }
 

@@ -44,26 +44,26 @@ module computestream::test_fixtures {
         (object::object_from_constructor_ref<Metadata>(&ctor), fungible_asset::generate_mint_ref(&ctor))
     }
 
-    /// Clock, both assets, both modules' resources, balances; returns `(native, usdc)`.
+    /// Clock, both assets, both modules' resources, balances; returns `(native_coin, usdc)`.
     public fun setup(fx: &signer, admin: &signer): (Object<Metadata>, Object<Metadata>) {
         timestamp::set_time_has_started_for_testing(fx);
         timestamp::update_global_time_for_test_secs(start());
-        let (native, native_mint) = new_asset(admin, b"MOVE", 8);
-        provider_registry::init_for_test(admin, native);
+        let (native_coin, native_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
         escrow::init_for_test(admin);
         let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
         primary_fungible_store::mint(&native_mint, @0xb0b, 1_000_000_000);
         primary_fungible_store::mint(&native_mint, @0xc0ffee, 1_000_000_000);
         primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5_000_000);
         primary_fungible_store::mint(&usdc_mint, @0xc0ffee, 5_000_000);
-        (native, usdc)
+        (native_coin, usdc)
     }
 
     /// `setup` and the provider registered at `price()` with `stake()`.
     public fun setup_with_provider(fx: &signer, admin: &signer, provider: &signer): (Object<Metadata>, Object<Metadata>) {
-        let (native, usdc) = setup(fx, admin);
+        let (native_coin, usdc) = setup(fx, admin);
         provider_registry::register_provider(provider, gpu(), vram(), price(), stake());
-        (native, usdc)
+        (native_coin, usdc)
     }
 
     /// `setup_with_provider` and job 1 of the buyer: created, escrowed with `deposit()`, not started.

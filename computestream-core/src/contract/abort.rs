@@ -62,6 +62,8 @@ abort_codes! {
     InvalidGpuSpec = 5 in ProviderRegistry as "E_INVALID_GPU_SPEC";
     /// Deregistration while jobs are pending or running.
     ProviderHasActiveJobs = 6 in ProviderRegistry as "E_PROVIDER_HAS_ACTIVE_JOBS";
+    /// Publishing on a chain with no fungible-asset metadata at `0xa` (the native coin).
+    NativeAssetMissing = 7 in ProviderRegistry as "E_NATIVE_ASSET_MISSING";
     /// No job with that id under that buyer.
     JobNotFound = 10 in JobRegistry as "E_JOB_NOT_FOUND";
     /// The signer is not the job's provider.
