@@ -75,6 +75,9 @@ module computestream::job_registry {
     #[event]
     struct JobCancelled has drop, store { buyer: address, job_id: u64, provider: address, ended_at: u64 }
 
+    #[event]
+    struct JobRejected has drop, store { buyer: address, job_id: u64, provider: address, ended_at: u64 }
+
     public entry fun create_job(
         buyer: &signer,
         provider: address,
@@ -182,6 +185,20 @@ module computestream::job_registry {
         event::emit(JobCancelled { buyer: buyer_addr, job_id, provider, ended_at: now });
     }
 
+    /// The provider turns down a pending job (Pending → Cancelled). Without it anyone could pin a
+    /// provider's stake by creating pending jobs it can neither start usefully nor deregister past.
+    public entry fun reject_job(provider: &signer, buyer: address, job_id: u64) acquires JobStore {
+        let provider_addr = signer::address_of(provider);
+        let job = job_mut(buyer, job_id);
+        assert!(job.provider == provider_addr, E_NOT_JOB_PROVIDER);
+        assert!(job.status == STATUS_PENDING, E_INVALID_STATUS);
+        let now = timestamp::now_seconds();
+        job.status = STATUS_CANCELLED;
+        job.ended_at = now;
+        provider_registry::remove_active_job(provider_addr);
+        event::emit(JobRejected { buyer, job_id, provider: provider_addr, ended_at: now });
+    }
+
     // -------------------------------------------------------------- for escrow and payment_stream
 
     /// Aborts `E_JOB_NOT_FOUND` unless the job exists.
@@ -283,5 +300,10 @@ module computestream::job_registry {
     #[test_only]
     public fun job_cancelled_event(buyer: address, job_id: u64, provider: address, ended_at: u64): JobCancelled {
         JobCancelled { buyer, job_id, provider, ended_at }
+    }
+
+    #[test_only]
+    public fun job_rejected_event(buyer: address, job_id: u64, provider: address, ended_at: u64): JobRejected {
+        JobRejected { buyer, job_id, provider, ended_at }
     }
 }

@@ -87,6 +87,14 @@ module computestream::authorization_tests {
         job_registry::cancel_job(provider, 1);
     }
 
+    #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b)]
+    #[expected_failure(abort_code = 11, location = computestream::job_registry)]
+    fun only_the_jobs_provider_rejects_it(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
+        tf::setup_with_provider(fx, admin, provider);
+        job_registry::create_job(buyer, @0xb0b, tf::image(), tf::deposit(), tf::max_duration());
+        job_registry::reject_job(buyer, @0xa11ce, 1);
+    }
+
     // -------------------------------------------------------------- escrow:
     // only the job's buyer escrows for it, only for the job's provider; only the payer refunds.
 

@@ -8,7 +8,7 @@ module computestream::event_tests {
     use aptos_framework::object;
     use aptos_framework::timestamp;
     use computestream::escrow::{Self, EscrowDeposited, EscrowRefunded, EscrowToppedUp};
-    use computestream::job_registry::{Self, JobCancelled, JobCompleted, JobCreated, JobFailed, JobStarted};
+    use computestream::job_registry::{Self, JobCancelled, JobCompleted, JobCreated, JobFailed, JobRejected, JobStarted};
     use computestream::payment_stream::{
         Self, PaymentProcessed, StreamClosed, StreamOpened, StreamPaused, StreamResumed,
     };
@@ -114,6 +114,17 @@ module computestream::event_tests {
         job_registry::cancel_job(buyer, 1);
         assert!(vector::length(&event::emitted_events<JobCancelled>()) == 1, 1);
         assert!(event::was_event_emitted(&job_registry::job_cancelled_event(@0xa11ce, 1, @0xb0b, 1020)), 2);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b)]
+    fun reject_job_emits_job_rejected(fx: &signer, admin: &signer, buyer: &signer, provider: &signer) {
+        tf::setup_with_provider(fx, admin, provider);
+        job_registry::create_job(buyer, @0xb0b, tf::image(), tf::deposit(), tf::max_duration());
+        timestamp::update_global_time_for_test_secs(1020);
+        job_registry::reject_job(provider, @0xa11ce, 1);
+        assert!(vector::length(&event::emitted_events<JobRejected>()) == 1, 1);
+        assert!(event::was_event_emitted(&job_registry::job_rejected_event(@0xa11ce, 1, @0xb0b, 1020)), 2);
+        assert!(job_registry::get_job_status(@0xa11ce, 1) == 4, 3);
     }
 
     // -------------------------------------------------------------- escrow

@@ -1656,6 +1656,213 @@ module computestream::scenario_mirror {
         provider_registry::update_pricing(stranger, 1);
     }
 
+    #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b, stranger = @0x5)]
+    fun provider_rejects_pending_jobs(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1002);
+        timestamp::update_global_time_for_test_secs(1003);
+        timestamp::update_global_time_for_test_secs(1004);
+        timestamp::update_global_time_for_test_secs(1005);
+        job_registry::reject_job(provider, @0x5, 1);
+        assert!(job_registry::get_job_status(@0x5, 1) == 4, 1);
+        timestamp::update_global_time_for_test_secs(1006);
+        timestamp::update_global_time_for_test_secs(1007);
+        timestamp::update_global_time_for_test_secs(1010);
+        payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
+        timestamp::update_global_time_for_test_secs(1015);
+        job_registry::reject_job(provider, @0xa11ce, 1);
+        timestamp::update_global_time_for_test_secs(1016);
+        timestamp::update_global_time_for_test_secs(1020);
+        payment_stream::close_stream(buyer, @0xa11ce, 1);
+        assert!(primary_fungible_store::balance(@0xa11ce, usdc) == 5000000, 2);
+        assert!(primary_fungible_store::balance(@0xb0b, usdc) == 0, 3);
+        timestamp::update_global_time_for_test_secs(1021);
+        job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
+        timestamp::update_global_time_for_test_secs(1022);
+        job_registry::start_job(provider, @0xa11ce, 2);
+        timestamp::update_global_time_for_test_secs(1023);
+        timestamp::update_global_time_for_test_secs(1024);
+        job_registry::fail_job(provider, @0xa11ce, 2);
+        timestamp::update_global_time_for_test_secs(1030);
+        provider_registry::deregister(provider);
+        assert!(primary_fungible_store::balance(@0xb0b, native_coin) == 1000000000, 4);
+        assert!(primary_fungible_store::balance(provider_registry::vault_address_for_test(), native_coin) == 0, 5);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 6, location = computestream::provider_registry)]
+    fun provider_rejects_pending_jobs_aborts_at_step_2(fx: &signer, admin: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1002);
+        provider_registry::deregister(provider);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 11, location = computestream::job_registry)]
+    fun provider_rejects_pending_jobs_aborts_at_step_3(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1003);
+        job_registry::reject_job(buyer, @0x5, 1);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 10, location = computestream::job_registry)]
+    fun provider_rejects_pending_jobs_aborts_at_step_4(fx: &signer, admin: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1004);
+        job_registry::reject_job(provider, @0x5, 2);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 12, location = computestream::job_registry)]
+    fun provider_rejects_pending_jobs_aborts_at_step_6(fx: &signer, admin: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1005);
+        job_registry::reject_job(provider, @0x5, 1);
+        timestamp::update_global_time_for_test_secs(1006);
+        job_registry::reject_job(provider, @0x5, 1);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 12, location = computestream::job_registry)]
+    fun provider_rejects_pending_jobs_aborts_at_step_7(fx: &signer, admin: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (_, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1005);
+        job_registry::reject_job(provider, @0x5, 1);
+        timestamp::update_global_time_for_test_secs(1007);
+        job_registry::cancel_job(stranger, 1);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 12, location = computestream::job_registry)]
+    fun provider_rejects_pending_jobs_aborts_at_step_10(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1005);
+        job_registry::reject_job(provider, @0x5, 1);
+        timestamp::update_global_time_for_test_secs(1010);
+        payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
+        timestamp::update_global_time_for_test_secs(1015);
+        job_registry::reject_job(provider, @0xa11ce, 1);
+        timestamp::update_global_time_for_test_secs(1016);
+        job_registry::start_job(provider, @0xa11ce, 1);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 12, location = computestream::job_registry)]
+    fun provider_rejects_pending_jobs_aborts_at_step_14(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        let (usdc, usdc_mint) = new_asset(admin, b"USDC", 6);
+        primary_fungible_store::mint(&usdc_mint, @0xa11ce, 5000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        primary_fungible_store::mint(&usdc_mint, @0x5, 5000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        job_registry::create_job(stranger, @0xb0b, utf8(b"junk"), 1, 1);
+        timestamp::update_global_time_for_test_secs(1005);
+        job_registry::reject_job(provider, @0x5, 1);
+        timestamp::update_global_time_for_test_secs(1010);
+        payment_stream::rent(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), object::object_address(&usdc), 1000000, 3600, 2000000000000);
+        timestamp::update_global_time_for_test_secs(1015);
+        job_registry::reject_job(provider, @0xa11ce, 1);
+        timestamp::update_global_time_for_test_secs(1020);
+        payment_stream::close_stream(buyer, @0xa11ce, 1);
+        timestamp::update_global_time_for_test_secs(1021);
+        job_registry::create_job(buyer, @0xb0b, utf8(b"pytorch/pytorch:2.4"), 1000000, 3600);
+        timestamp::update_global_time_for_test_secs(1022);
+        job_registry::start_job(provider, @0xa11ce, 2);
+        timestamp::update_global_time_for_test_secs(1023);
+        job_registry::reject_job(provider, @0xa11ce, 2);
+    }
+
     #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b)]
     fun register_provider_locks_stake(fx: &signer, admin: &signer, provider: &signer) {
         timestamp::set_time_has_started_for_testing(fx);

@@ -84,6 +84,8 @@ events! {
     JobFailed in JobRegistry { buyer: AccountAddress, job_id: u64, provider: AccountAddress, ended_at: u64 }
     /// The buyer cancelled a pending job.
     JobCancelled in JobRegistry { buyer: AccountAddress, job_id: u64, provider: AccountAddress, ended_at: u64 }
+    /// The provider turned down a pending job.
+    JobRejected in JobRegistry { buyer: AccountAddress, job_id: u64, provider: AccountAddress, ended_at: u64 }
     /// An escrow was funded.
     EscrowDeposited in Escrow { payer: AccountAddress, job_id: u64, payee: AccountAddress, asset: AccountAddress, amount: u64, total_deposited: u64 }
     /// An escrow was topped up.

@@ -263,6 +263,8 @@ macro_rules! for_each_entry_function {
             FailJob => JobRegistry::fail_job { buyer: AccountAddress, job_id: u64 }
             /// The buyer cancels a pending job.
             CancelJob => JobRegistry::cancel_job { job_id: u64 }
+            /// The provider turns down a pending job (Pending → Cancelled).
+            RejectJob => JobRegistry::reject_job { buyer: AccountAddress, job_id: u64 }
             /// The buyer escrows `amount` of `asset` for one of its jobs.
             DepositEscrow => Escrow::deposit_escrow { job_id: u64, provider: AccountAddress, asset: AccountAddress, amount: u64 }
             /// The buyer takes back an escrow that funds no stream, once the job has ended.
@@ -469,6 +471,10 @@ mod tests {
                 job_id: 1,
             },
             Call::CancelJob { job_id: 1 },
+            Call::RejectJob {
+                buyer: a,
+                job_id: 1,
+            },
             Call::DepositEscrow {
                 job_id: 1,
                 provider: a,

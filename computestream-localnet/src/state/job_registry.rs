@@ -177,6 +177,27 @@ impl State {
         Ok(())
     }
 
+    pub(super) fn reject_job(
+        &mut self,
+        fx: &mut Vec<ContractEvent>,
+        now: u64,
+        sender: AccountAddress,
+        buyer: AccountAddress,
+        job_id: u64,
+    ) -> Exec {
+        let job = self.provider_job_mut(sender, buyer, job_id, JobStatus::Pending)?;
+        job.status = JobStatus::Cancelled;
+        job.ended_at = now;
+        self.provider_mut(sender)?.active_jobs -= 1;
+        fx.push(ContractEvent::JobRejected(JobRejected {
+            buyer,
+            job_id,
+            provider: sender,
+            ended_at: now,
+        }));
+        Ok(())
+    }
+
     pub(super) fn job_duration(&self, job: &Job, now: u64) -> u64 {
         match job.status {
             JobStatus::Pending | JobStatus::Cancelled => 0,

@@ -275,6 +275,9 @@ impl State {
             } => self.complete_job(fx_ref, now, sender, buyer, job_id, output_url),
             Call::FailJob { buyer, job_id } => self.fail_job(fx_ref, now, sender, buyer, job_id),
             Call::CancelJob { job_id } => self.cancel_job(fx_ref, now, sender, job_id),
+            Call::RejectJob { buyer, job_id } => {
+                self.reject_job(fx_ref, now, sender, buyer, job_id)
+            }
             Call::DepositEscrow {
                 job_id,
                 provider,
