@@ -28,6 +28,15 @@ pub const JOB_ID_EXTRA: &str = "jobId";
 #[error("facilitator: {0}")]
 pub struct FacilitatorError(pub String);
 
+impl FacilitatorError {
+    /// A stable code for programs and bindings to match on: always `FACILITATOR_ERROR` (the
+    /// facilitator failed to answer; a payment it judged invalid is not an error but a
+    /// [`VerifyResponse`] or [`SettleResponse`] with its reason).
+    pub fn code(&self) -> &'static str {
+        "FACILITATOR_ERROR"
+    }
+}
+
 /// One `(version, scheme, network)` a facilitator handles.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -100,6 +100,46 @@ impl Network {
 mod tests {
     use super::*;
 
+    /// Error codes: non-empty SCREAMING_SNAKE_CASE, each used once.
+    pub(crate) fn assert_stable_codes(codes: &[&str]) {
+        for code in codes {
+            let screaming = !code.is_empty()
+                && code.starts_with(|c: char| c.is_ascii_uppercase())
+                && !code.ends_with('_')
+                && !code.contains("__")
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            assert!(screaming, "{code:?} is not SCREAMING_SNAKE_CASE");
+        }
+        let mut distinct = codes.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            codes.len(),
+            "a code is used twice: {codes:?}"
+        );
+    }
+
+    /// A binding maps each code to one exception class: no two failures share one, whatever
+    /// error type carries them (those that wrap another error answer its code).
+    #[test]
+    fn error_codes_are_distinct_across_the_crate() {
+        let mut codes: Vec<&str> = facade::tests::every_facade_error()
+            .iter()
+            .map(facade::FacadeError::code)
+            .collect();
+        codes.push(facilitator::FacilitatorError(String::new()).code());
+        #[cfg(feature = "http")]
+        codes.extend(
+            http::client_tests::every_own_client_error()
+                .iter()
+                .map(http::ClientError::code),
+        );
+        assert_stable_codes(&codes);
+    }
+
     #[test]
     fn caip2_ids_round_trip_and_chain_ids_are_distinct() {
         for n in Network::ALL {

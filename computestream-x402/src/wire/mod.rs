@@ -57,3 +57,52 @@ pub enum WireError {
     #[error("unsupported x402Version {0}")]
     Version(u64),
 }
+
+impl WireError {
+    /// A stable code for programs and bindings to match on (messages may change; codes do
+    /// not):
+    ///
+    /// - `HEADER_TOO_LARGE`: [`WireError::TooLarge`], the header is above
+    ///   [`MAX_HEADER_BYTES`] and was not decoded.
+    /// - `INVALID_BASE64`: [`WireError::Base64`], not standard base64.
+    /// - `INVALID_JSON`: [`WireError::Json`], not UTF-8 JSON of the expected object.
+    /// - `UNSUPPORTED_VERSION`: [`WireError::Version`], an `x402Version` other than 1 or 2.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WireError::TooLarge(_) => "HEADER_TOO_LARGE",
+            WireError::Base64(_) => "INVALID_BASE64",
+            WireError::Json(_) => "INVALID_JSON",
+            WireError::Version(_) => "UNSUPPORTED_VERSION",
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// One of each variant.
+    pub(crate) fn every_wire_error() -> [WireError; 4] {
+        [
+            WireError::TooLarge(MAX_HEADER_BYTES + 1),
+            WireError::Base64(String::new()),
+            WireError::Json(String::new()),
+            WireError::Version(3),
+        ]
+    }
+
+    #[test]
+    fn every_error_has_its_own_stable_code() {
+        crate::tests::assert_stable_codes(&every_wire_error().map(|e| e.code()));
+    }
+
+    #[test]
+    fn each_decoding_failure_has_its_code() {
+        let code = |header: &str| PaymentHeader::decode(header).unwrap_err().code();
+        assert_eq!(code(&"A".repeat(MAX_HEADER_BYTES + 4)), "HEADER_TOO_LARGE");
+        assert_eq!(code("eyJ4NDAy-_"), "INVALID_BASE64");
+        assert_eq!(code("eyJ4NDAy"), "INVALID_JSON");
+        let v3 = encode_header(&serde_json::json!({"x402Version": 3}));
+        assert_eq!(code(&v3), "UNSUPPORTED_VERSION");
+    }
+}
