@@ -91,7 +91,7 @@ pub fn verify_response(outcome: &Result<Verified, Invalid>, scheme: &str) -> Ver
         },
         Err(invalid) => VerifyResponse {
             is_valid: false,
-            invalid_reason: Some(invalid.reason.code(scheme)),
+            invalid_reason: Some(invalid.invalid_reason(scheme)),
             invalid_message: Some(invalid.message.clone()),
             payer: None,
             extra: None,
@@ -399,7 +399,7 @@ impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
                 }
                 let mut r = SettleResponse::failure(
                     &requirements.network,
-                    invalid.reason.code(&requirements.scheme),
+                    invalid.invalid_reason(&requirements.scheme),
                     None,
                 );
                 r.error_message = Some(invalid.message);
