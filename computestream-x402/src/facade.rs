@@ -32,6 +32,23 @@ pub enum FacadeError {
     InvalidArgument(String),
 }
 
+impl FacadeError {
+    /// A stable code for programs and bindings to match on (messages may change; codes do
+    /// not). [`FacadeError::Wire`] and [`FacadeError::Pay`] answer their inner error's code
+    /// ([`WireError::code`]: `HEADER_TOO_LARGE`, `INVALID_BASE64`, `INVALID_JSON`,
+    /// `UNSUPPORTED_VERSION`; [`PayError::code`]: `UNSUPPORTED_SCHEME_OR_NETWORK`,
+    /// `INVALID_REQUIREMENTS`, `SIGNING_FAILED`); [`FacadeError::InvalidArgument`] is
+    /// `INVALID_INPUT`: an argument that is not what the call takes (a private key, an
+    /// address, a network id, requirements or header JSON, an `accept` index).
+    pub fn code(&self) -> &'static str {
+        match self {
+            FacadeError::Wire(e) => e.code(),
+            FacadeError::Pay(e) => e.code(),
+            FacadeError::InvalidArgument(_) => "INVALID_INPUT",
+        }
+    }
+}
+
 fn invalid(what: &str, e: impl std::fmt::Display) -> FacadeError {
     FacadeError::InvalidArgument(format!("{what}: {e}"))
 }
@@ -250,4 +267,56 @@ pub fn verify_payment(
         response.extra = Some(extra);
     }
     Ok(serde_json::to_string(&response).unwrap_or_default())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::schemes::tests::every_pay_error;
+    use crate::wire::tests::every_wire_error;
+
+    /// One of each variant, and of each inner error.
+    pub(crate) fn every_facade_error() -> Vec<FacadeError> {
+        let wire = every_wire_error().map(FacadeError::Wire);
+        let pay = every_pay_error().map(FacadeError::Pay);
+        let input = FacadeError::InvalidArgument(String::new());
+        wire.into_iter().chain(pay).chain([input]).collect()
+    }
+
+    const KEY: &str = "0x0101010101010101010101010101010101010101010101010101010101010101";
+
+    #[test]
+    fn every_facade_error_has_a_stable_code_distinct_from_the_others() {
+        let codes: Vec<_> = every_facade_error().iter().map(FacadeError::code).collect();
+        crate::tests::assert_stable_codes(&codes);
+    }
+
+    #[test]
+    fn facade_failures_carry_the_code_of_their_cause() {
+        let code = |r: Result<String, FacadeError>| r.unwrap_err().code();
+        assert_eq!(code(address_of("0x12")), "INVALID_INPUT");
+        assert_eq!(
+            code(exact_requirements("aptos:9", "0x1", "0x2", 1, 60, None)),
+            "INVALID_INPUT"
+        );
+        assert_eq!(code(pay(KEY, "not base64!", 0, 0, 0, "")), "INVALID_BASE64");
+        let mut required: PaymentRequired = serde_json::from_value(json!({
+            "x402Version": 2,
+            "resource": {"url": "https://example.com"},
+            "accepts": [serde_json::from_str::<Value>(
+                &exact_requirements("aptos:4", "0xa", "0xb", 1, 60, None).unwrap()
+            ).unwrap()],
+        }))
+        .unwrap();
+        assert_eq!(
+            code(pay(KEY, &wire::encode_header(&required), 1, 0, 0, "")),
+            "INVALID_INPUT",
+            "accept past the offers"
+        );
+        required.accepts[0].network = "aptos:9".into();
+        assert_eq!(
+            code(pay(KEY, &wire::encode_header(&required), 0, 0, 0, "")),
+            "UNSUPPORTED_SCHEME_OR_NETWORK"
+        );
+    }
 }

@@ -28,6 +28,15 @@ pub const JOB_ID_EXTRA: &str = "jobId";
 #[error("facilitator: {0}")]
 pub struct FacilitatorError(pub String);
 
+impl FacilitatorError {
+    /// A stable code for programs and bindings to match on: always `FACILITATOR_ERROR` (the
+    /// facilitator failed to answer; a payment it judged invalid is not an error but a
+    /// [`VerifyResponse`] or [`SettleResponse`] with its reason).
+    pub fn code(&self) -> &'static str {
+        "FACILITATOR_ERROR"
+    }
+}
+
 /// One `(version, scheme, network)` a facilitator handles.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -82,7 +91,7 @@ pub fn verify_response(outcome: &Result<Verified, Invalid>, scheme: &str) -> Ver
         },
         Err(invalid) => VerifyResponse {
             is_valid: false,
-            invalid_reason: Some(invalid.reason.code(scheme)),
+            invalid_reason: Some(invalid.invalid_reason(scheme)),
             invalid_message: Some(invalid.message.clone()),
             payer: None,
             extra: None,
@@ -390,7 +399,7 @@ impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
                 }
                 let mut r = SettleResponse::failure(
                     &requirements.network,
-                    invalid.reason.code(&requirements.scheme),
+                    invalid.invalid_reason(&requirements.scheme),
                     None,
                 );
                 r.error_message = Some(invalid.message);

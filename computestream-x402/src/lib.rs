@@ -1,27 +1,5 @@
-//! x402 for ComputeStream on Aptos and Movement.
-//!
-//! - [`wire`]: the v2 and v1 wire format (headers, base64 of compact JSON, the protocol
-//!   objects), with a size cap before decoding and typed errors. Payments come in two forms:
-//!   [`PaymentPayload`] (owned; clients build and encode it) and [`PaymentPayloadRef`]
-//!   (borrowed from the decoded header; what servers verify, without copying).
-//! - [`schemes`]: `exact` (a fungible-asset transfer, wire-compatible with the reference
-//!   `@x402/aptos`) and `stream` (ours: `payment_stream::rent`, escrow plus a per-second
-//!   stream), requirements builders, the client side and every local verification rule.
-//! - [`facilitator`]: ledger-backed verification (balance, simulation), settlement as fee
-//!   payer, a replay guard, over any [`computestream_core::Ledger`].
-//! - [`gate`]: the framework-neutral server side (402 → verify → settle → admit), including
-//!   admission of later requests by the stream's job id.
-//! - [`facade`]: the same, strings in and out, for the Python, Node and wasm bindings.
-//! - `http` (feature `http`): the reqwest client that pays 402s under a spending policy, the
-//!   facilitator's HTTP client and server, and a tower layer for axum.
-//!
-//! ## Why our own wire types, not `x402-types`
-//! `x402-types` 2.0.2 builds natively and for wasm32, but it pulls `alloy-primitives`,
-//! `rust_decimal` and `serde_with` into every build (the browser bundle included), its base64
-//! helper rejects the unpadded input the reference TypeScript decoder accepts, and its
-//! `SettleResponse` has no `extra`, where the `stream` scheme returns the job id. The wire
-//! objects are a few plain serde structs, so they live here, tested against the reference
-//! vectors in `testdata/`.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 pub mod aptos;
 pub mod facade;
@@ -99,6 +77,46 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Error codes: non-empty SCREAMING_SNAKE_CASE, each used once.
+    pub(crate) fn assert_stable_codes(codes: &[&str]) {
+        for code in codes {
+            let screaming = !code.is_empty()
+                && code.starts_with(|c: char| c.is_ascii_uppercase())
+                && !code.ends_with('_')
+                && !code.contains("__")
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            assert!(screaming, "{code:?} is not SCREAMING_SNAKE_CASE");
+        }
+        let mut distinct = codes.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            codes.len(),
+            "a code is used twice: {codes:?}"
+        );
+    }
+
+    /// A binding maps each code to one exception class: no two failures share one, whatever
+    /// error type carries them (those that wrap another error answer its code).
+    #[test]
+    fn error_codes_are_distinct_across_the_crate() {
+        let mut codes: Vec<&str> = facade::tests::every_facade_error()
+            .iter()
+            .map(facade::FacadeError::code)
+            .collect();
+        codes.push(facilitator::FacilitatorError(String::new()).code());
+        #[cfg(feature = "http")]
+        codes.extend(
+            http::client_tests::every_own_client_error()
+                .iter()
+                .map(http::ClientError::code),
+        );
+        assert_stable_codes(&codes);
+    }
 
     #[test]
     fn caip2_ids_round_trip_and_chain_ids_are_distinct() {

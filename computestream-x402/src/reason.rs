@@ -23,6 +23,12 @@ macro_rules! reasons {
                     $( Reason::$variant => reasons!(@code $kind scheme $text), )*
                 }
             }
+
+            /// The reason an `invalidReason` (or a failed settlement's `errorReason`) string
+            /// under `scheme` names, if it is one of these.
+            pub fn from_code(code: &str, scheme: &str) -> Option<Reason> {
+                Reason::ALL.iter().copied().find(|r| r.code(scheme) == code)
+            }
         }
     };
     (@code plain $scheme:ident $text:literal) => { $text.to_string() };
@@ -101,6 +107,12 @@ impl Invalid {
             message: message.into(),
         }
     }
+
+    /// The x402 `invalidReason` string of this failure under `scheme`: what `/verify`
+    /// answers in `invalidReason` and a refused settlement in `errorReason`.
+    pub fn invalid_reason(&self, scheme: &str) -> String {
+        self.reason.code(scheme)
+    }
 }
 
 impl fmt::Display for Invalid {
@@ -137,5 +149,22 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), Reason::ALL.len());
+    }
+
+    #[test]
+    fn invalid_reason_strings_read_back_as_reasons() {
+        for scheme in ["exact", "stream"] {
+            for &reason in Reason::ALL {
+                let invalid = Invalid::new(reason, "detail");
+                let code = invalid.invalid_reason(scheme);
+                assert_eq!(code, reason.code(scheme));
+                assert_eq!(Reason::from_code(&code, scheme), Some(reason), "{code}");
+            }
+        }
+        assert_eq!(
+            Reason::from_code("invalid_exact_aptos_payload_replayed", "stream"),
+            None
+        );
+        assert_eq!(Reason::from_code("transaction_failed", "exact"), None);
     }
 }

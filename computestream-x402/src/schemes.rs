@@ -166,6 +166,25 @@ pub enum PayError {
     Signing(String),
 }
 
+impl PayError {
+    /// A stable code for programs and bindings to match on (messages may change; codes do
+    /// not):
+    ///
+    /// - `UNSUPPORTED_SCHEME_OR_NETWORK`: [`PayError::Unsupported`], the requirements name a
+    ///   scheme or network this crate does not pay.
+    /// - `INVALID_REQUIREMENTS`: [`PayError::BadRequirements`], a field of the requirements
+    ///   is missing or malformed.
+    /// - `SIGNING_FAILED`: [`PayError::Signing`], the transaction could not be built or
+    ///   signed.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PayError::Unsupported(_) => "UNSUPPORTED_SCHEME_OR_NETWORK",
+            PayError::BadRequirements(_) => "INVALID_REQUIREMENTS",
+            PayError::Signing(_) => "SIGNING_FAILED",
+        }
+    }
+}
+
 fn field<'a>(r: &'a PaymentRequirements, key: &str) -> Result<&'a str, PayError> {
     r.extra_str(key)
         .ok_or_else(|| PayError::BadRequirements(format!("extra.{key} missing")))
@@ -421,5 +440,57 @@ pub fn rented_image(verified: &Verified, contract: AccountAddress) -> Option<Str
     match Call::from_entry_function(contract, verified.payment.entry_function()?) {
         Ok(Call::Rent { docker_image, .. }) => Some(docker_image),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// One of each variant.
+    pub(crate) fn every_pay_error() -> [PayError; 3] {
+        [
+            PayError::Unsupported(String::new()),
+            PayError::BadRequirements(String::new()),
+            PayError::Signing(String::new()),
+        ]
+    }
+
+    fn requirements() -> PaymentRequirements {
+        exact_requirements(
+            Network::Localnet,
+            AssetId::NATIVE,
+            AccountAddress::ONE,
+            1_000,
+            60,
+            None,
+        )
+    }
+
+    #[test]
+    fn every_pay_error_has_its_own_stable_code() {
+        crate::tests::assert_stable_codes(&every_pay_error().map(|e| e.code()));
+    }
+
+    #[test]
+    fn each_unpayable_requirement_has_its_code() {
+        let signer = Signer::from_seed("schemes:codes");
+        let code = |r: &PaymentRequirements| {
+            pay(&signer, r, None, TxnParams::new(0, 0), "")
+                .unwrap_err()
+                .code()
+        };
+        let mut r = requirements();
+        r.network = "aptos:9".into();
+        assert_eq!(code(&r), "UNSUPPORTED_SCHEME_OR_NETWORK");
+        let mut r = requirements();
+        r.scheme = "upto".into();
+        assert_eq!(code(&r), "UNSUPPORTED_SCHEME_OR_NETWORK");
+        let mut r = requirements();
+        r.amount = "-1".into();
+        assert_eq!(code(&r), "INVALID_REQUIREMENTS");
+        let mut r = requirements();
+        r.scheme = "stream".into();
+        assert_eq!(code(&r), "INVALID_REQUIREMENTS", "stream without its extra");
     }
 }

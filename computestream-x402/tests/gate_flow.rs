@@ -1,5 +1,6 @@
 //! The gate end to end on the embedded ledger, without HTTP: 402 → pay → verify → handler →
 //! settle → receipt, for `exact` and `stream`; replays; later stream requests by job id; v1.
+//! Each case is a script of steps run against a fresh market and gate.
 
 mod common;
 
@@ -57,306 +58,312 @@ fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// What a case does next.
+enum Step {
+    /// The buyer pays the gate's `n`-th requirements at its next sequence number; later steps
+    /// present this payment.
+    Pay(usize),
+    /// The same, carrying the challenge's resource.
+    PayWithResource(usize),
+    /// The buyer pays the `stream` requirements, renting this image.
+    Rent(&'static str),
+    /// Attaches this `payment-identifier` to the payment (extensions are not signed).
+    Identify(&'static str),
+    /// A request carrying `Req`; the gate must decide as `Expect` says.
+    Send(Req, Expect),
+    /// Runs the handler (`true`: it succeeded) for the last admitted request.
+    Finish(bool, Receipt),
+    /// The provider's USDC.
+    ProviderHas(u64),
+    /// The buyer's USDC.
+    BuyerHas(u64),
+    /// The provider starts the buyer's first job.
+    StartJob,
+    /// Chain time moves on this many seconds, and the gate's one-second stream cache expires.
+    Advance(u64),
+}
+
+/// What a request carries.
+enum Req {
+    /// The payment in `PAYMENT-SIGNATURE`.
+    Payment,
+    /// The payment's v1 envelope in `X-PAYMENT`.
+    V1Payment,
+    /// The (v2) payment in the v1 `X-PAYMENT` header.
+    V2InV1Header,
+    /// [`JOB_HEADER`] naming the buyer's `n`-th job.
+    Job(u64),
+    /// [`JOB_HEADER`] with text that is no job id.
+    NotAJob,
+}
+
+/// The gate's decision.
+enum Expect {
+    /// The handler runs (for the buyer's `n`-th job, when `Some`).
+    Admitted(Option<u64>),
+    /// Answered with this status.
+    Status(u16),
+    /// Answered with this `error` in `PAYMENT-REQUIRED`.
+    Refused(&'static str),
+}
+
+/// The headers the handler's response gets.
+enum Receipt {
+    /// None: nothing settled.
+    Nothing,
+    /// Not checked.
+    Any,
+    /// `PAYMENT-RESPONSE`: settled, paid by the buyer, with the transaction's hash.
+    Paid,
+    /// `X-PAYMENT-RESPONSE`: settled.
+    PaidV1,
+    /// `PAYMENT-RESPONSE` names the buyer's `n`-th job in `extra.jobId`.
+    Opened(u64),
+    /// The same `PAYMENT-RESPONSE` as the previous [`Step::Finish`].
+    SameAsBefore,
+}
+
+use Expect::{Admitted, Refused, Status};
+use Step::*;
+
+const CASES: &[(&str, &[Step])] = &[
+    (
+        "exact pays after the handler and a replay is refused",
+        &[
+            PayWithResource(0),
+            Send(Req::Payment, Admitted(None)),
+            // Nothing moved before the handler ran.
+            ProviderHas(0),
+            // The same header while the first is in flight is a replay.
+            Send(
+                Req::Payment,
+                Refused("invalid_exact_aptos_payload_replayed"),
+            ),
+            Finish(true, Receipt::Paid),
+            ProviderHas(1_000),
+            BuyerHas(9_999_000),
+            // After settlement the header is still refused and nothing is paid twice.
+            Send(Req::Payment, Status(402)),
+            ProviderHas(1_000),
+        ],
+    ),
+    (
+        "a failed handler releases the payment unsettled",
+        &[
+            Pay(0),
+            Send(Req::Payment, Admitted(None)),
+            Finish(false, Receipt::Nothing),
+            ProviderHas(0),
+            // The client may retry with the same payment.
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::Any),
+            ProviderHas(1_000),
+        ],
+    ),
+    (
+        "stream opens before the handler and later requests ride on the job",
+        &[
+            Rent("pytorch/pytorch:2.4"),
+            Send(Req::Payment, Admitted(Some(1))),
+            Finish(true, Receipt::Opened(1)),
+            BuyerHas(10_000_000 - 1_200_000),
+            // The provider starts the job; later requests present the job id.
+            StartJob,
+            Send(Req::Job(1), Admitted(Some(1))),
+            // Depleted (600 s funded) → refused, once the one-second cache has expired.
+            Advance(601),
+            Send(Req::Job(1), Refused("stream_not_paying")),
+            // A malformed or unknown job.
+            Send(Req::NotAJob, Status(400)),
+            Send(Req::Job(99), Status(402)),
+        ],
+    ),
+    (
+        "v1 clients pay with X-PAYMENT and get X-PAYMENT-RESPONSE",
+        &[
+            // A v1 client signs the same transaction and sends the v1 envelope.
+            Pay(0),
+            Send(Req::V1Payment, Admitted(None)),
+            Finish(true, Receipt::PaidV1),
+            // A v2 payload in the v1 header is refused as malformed.
+            Pay(0),
+            Send(Req::V2InV1Header, Status(400)),
+        ],
+    ),
+    (
+        "payment-identifier makes a retry idempotent",
+        &[
+            Pay(0),
+            Identify("order-0000000000000001"),
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::Any),
+            // The client lost the response and retries: same receipt, no second payment.
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::SameAsBefore),
+            ProviderHas(1_000),
+            // Extensions are not signed: the same payment under another identifier is a replay.
+            Identify("order-0000000000000002"),
+            Send(Req::Payment, Status(402)),
+            // A malformed identifier is a 400.
+            Pay(0),
+            Identify("short"),
+            Send(Req::Payment, Status(400)),
+        ],
+    ),
+    (
+        "an identifier added to a settled payment does not admit it again",
+        &[
+            Pay(0),
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::Any),
+            // Someone replays the captured header with an identifier attached.
+            Identify("replayed-0000000000000"),
+            Send(Req::Payment, Status(402)),
+            ProviderHas(1_000),
+        ],
+    ),
+];
+
+/// The 402 challenge a request without payment gets, checked in both versions.
+async fn challenge(w: &World) -> PaymentRequired {
+    let Decision::Respond(r) = w.gate.begin(headers(&[])).await else {
+        panic!("no payment must get a 402");
+    };
+    assert_eq!(r.status, 402);
+    assert_eq!(header(&r.headers, "Cache-Control"), Some("no-store"));
+    assert!(
+        header(&r.headers, "Access-Control-Expose-Headers")
+            .unwrap()
+            .contains(PAYMENT_REQUIRED)
+    );
+    let v1: PaymentRequiredV1 = serde_json::from_value(r.body).unwrap();
+    assert_eq!(v1.accepts.len(), 2);
+    assert_eq!(v1.accepts[0].max_amount_required, "1000");
+    let v2: PaymentRequired =
+        wire::decode_header(header(&r.headers, PAYMENT_REQUIRED).unwrap()).unwrap();
+    assert_eq!(v2.accepts[1].amount, "1200000", "rate × 600 s");
+    v2
+}
+
+async fn run(w: &World, steps: &[Step]) {
+    let required = challenge(w).await;
+    let buyer = w.buyer.address();
+    let job = |n: u64| JobId::new(buyer, n);
+    // The payment the steps present, the request last admitted, the last PAYMENT-RESPONSE.
+    let (mut payment, mut admitted, mut last_receipt) = (None::<PaymentPayload>, None, None);
+    for (i, step) in steps.iter().enumerate() {
+        eprintln!("step {i}");
+        match step {
+            Pay(n) => payment = Some(w.pay(&required.accepts[*n], None, "").await),
+            PayWithResource(n) => {
+                let resource = Some(required.resource.clone());
+                payment = Some(w.pay(&required.accepts[*n], resource, "").await);
+            }
+            Rent(image) => payment = Some(w.pay(&required.accepts[1], None, image).await),
+            Identify(id) => payment.as_mut().unwrap().set_payment_identifier(id),
+            Send(req, expect) => {
+                let p = payment.as_ref();
+                let (name, value) = match req {
+                    Req::Payment => (PAYMENT_SIGNATURE, wire::encode_header(p.unwrap())),
+                    Req::V1Payment => {
+                        let p = p.unwrap();
+                        let v1 = PaymentPayloadV1 {
+                            x402_version: 1,
+                            scheme: p.accepted.scheme.clone(),
+                            network: p.accepted.network.clone(),
+                            payload: p.payload.clone(),
+                        };
+                        (X_PAYMENT, wire::encode_header(&v1))
+                    }
+                    Req::V2InV1Header => (X_PAYMENT, wire::encode_header(p.unwrap())),
+                    Req::Job(n) => (JOB_HEADER, job(*n).to_string()),
+                    Req::NotAJob => (JOB_HEADER, "nope".into()),
+                };
+                match (w.gate.begin(headers(&[(name, value)])).await, expect) {
+                    (Decision::Proceed(a), Admitted(n)) => {
+                        if let Some(n) = n {
+                            assert_eq!(a.job, Some(job(*n)));
+                        }
+                        admitted = Some(a);
+                    }
+                    (Decision::Respond(r), Status(status)) => assert_eq!(r.status, *status),
+                    (Decision::Respond(r), Refused(error)) => {
+                        let required: PaymentRequired =
+                            wire::decode_header(header(&r.headers, PAYMENT_REQUIRED).unwrap())
+                                .unwrap();
+                        assert_eq!(required.error.as_deref(), Some(*error));
+                    }
+                    (decision, _) => panic!("unexpected {decision:?}"),
+                }
+            }
+            Finish(handler_ok, expect) => {
+                let request = admitted.take().expect("an admitted request");
+                let out = w.gate.finish(request, *handler_ok).await.unwrap();
+                let receipt = |name| -> SettleResponse {
+                    wire::decode_header(header(&out, name).unwrap()).unwrap()
+                };
+                match expect {
+                    Receipt::Nothing => assert_eq!(out, vec![]),
+                    Receipt::Any => {}
+                    Receipt::Paid => {
+                        let r = receipt(PAYMENT_RESPONSE);
+                        assert!(r.success);
+                        assert_eq!(r.payer, Some(buyer.to_long_string()));
+                        assert_eq!(r.transaction.len(), 66);
+                    }
+                    Receipt::PaidV1 => assert!(receipt(X_PAYMENT_RESPONSE).success),
+                    Receipt::Opened(n) => {
+                        let extra = receipt(PAYMENT_RESPONSE).extra.unwrap();
+                        assert_eq!(extra["jobId"], json!(job(*n).to_string()));
+                    }
+                    Receipt::SameAsBefore => {
+                        assert_eq!(header(&out, PAYMENT_RESPONSE), last_receipt.as_deref())
+                    }
+                }
+                last_receipt = header(&out, PAYMENT_RESPONSE).map(str::to_owned);
+            }
+            ProviderHas(amount) => {
+                assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), *amount)
+            }
+            BuyerHas(amount) => assert_eq!(w.ledger.balance(buyer, w.usdc), *amount),
+            StartJob => {
+                let client = ContractClient::new(w.ledger.clone(), LOCAL_CONTRACT_ADDRESS);
+                client
+                    .start_job(&w.provider, buyer, job(1).id)
+                    .await
+                    .unwrap();
+            }
+            Advance(secs) => {
+                w.clock.advance_secs(*secs);
+                tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_gate_flow_runs_as_scripted() {
+    for (name, steps) in CASES {
+        eprintln!("case: {name}");
+        run(&world().await, steps).await;
+    }
+}
+
 impl World {
-    async fn challenge(&self) -> PaymentRequired {
-        let Decision::Respond(r) = self.gate.begin(headers(&[])).await else {
-            panic!("no payment must get a 402");
-        };
-        assert_eq!(r.status, 402);
-        assert_eq!(header(&r.headers, "Cache-Control"), Some("no-store"));
-        assert!(
-            header(&r.headers, "Access-Control-Expose-Headers")
-                .unwrap()
-                .contains(PAYMENT_REQUIRED)
-        );
-        let v1: PaymentRequiredV1 = serde_json::from_value(r.body).unwrap();
-        assert_eq!(v1.accepts.len(), 2);
-        wire::decode_header(header(&r.headers, PAYMENT_REQUIRED).unwrap()).unwrap()
-    }
-
-    /// The buyer's payment for `r`, at its next sequence number.
-    async fn pay(&self, r: &PaymentRequirements) -> PaymentPayload {
-        self.pay_for(r, "").await
-    }
-
-    /// The same, renting `image` (the `stream` scheme).
-    async fn pay_for(&self, r: &PaymentRequirements, image: &str) -> PaymentPayload {
-        pay(
-            &self.buyer,
-            r,
-            None,
-            TxnParams::new(self.seq().await, NOW),
-            image,
-        )
-        .unwrap()
-    }
-
-    /// The gate's decision on a request carrying `value` in header `name`.
-    async fn present(&self, name: &str, value: String) -> Decision {
-        self.gate.begin(headers(&[(name, value)])).await
-    }
-
-    async fn seq(&self) -> u64 {
-        self.ledger
+    /// The buyer's payment for `r` at its next sequence number (`image`: the job a `stream`
+    /// payment rents).
+    async fn pay(
+        &self,
+        r: &PaymentRequirements,
+        resource: Option<ResourceInfo>,
+        image: &str,
+    ) -> PaymentPayload {
+        let sequence = self
+            .ledger
             .sequence_number(self.buyer.address())
             .await
-            .unwrap()
+            .unwrap();
+        let params = TxnParams::new(sequence, NOW);
+        pay(&self.buyer, r, resource, params, image).unwrap()
     }
-}
-
-#[tokio::test]
-async fn exact_pays_after_the_handler_and_a_replay_is_refused() {
-    let w = world().await;
-    let required = w.challenge().await;
-    let exact = &required.accepts[0];
-    let payment = pay(
-        &w.buyer,
-        exact,
-        Some(required.resource.clone()),
-        TxnParams::new(w.seq().await, NOW),
-        "",
-    )
-    .unwrap();
-    let h = wire::encode_header(&payment);
-
-    let Decision::Proceed(admitted) = w
-        .gate
-        .begin(headers(&[(PAYMENT_SIGNATURE, h.clone())]))
-        .await
-    else {
-        panic!("a valid payment is admitted");
-    };
-    // Nothing moved before the handler ran.
-    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 0);
-    // The same header while the first is in flight is a replay.
-    let Decision::Respond(r) = w
-        .gate
-        .begin(headers(&[(PAYMENT_SIGNATURE, h.clone())]))
-        .await
-    else {
-        panic!("replay admitted");
-    };
-    let again: PaymentRequired =
-        wire::decode_header(header(&r.headers, PAYMENT_REQUIRED).unwrap()).unwrap();
-    assert_eq!(
-        again.error.as_deref(),
-        Some("invalid_exact_aptos_payload_replayed")
-    );
-
-    let out = w.gate.finish(admitted, true).await.unwrap();
-    let receipt: SettleResponse =
-        wire::decode_header(header(&out, PAYMENT_RESPONSE).unwrap()).unwrap();
-    assert!(receipt.success);
-    assert_eq!(
-        receipt.payer.as_deref(),
-        Some(w.buyer.address().to_long_string().as_str())
-    );
-    assert_eq!(receipt.transaction.len(), 66);
-    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
-    assert_eq!(w.ledger.balance(w.buyer.address(), w.usdc), 9_999_000);
-
-    // After settlement the header is still refused and nothing is paid twice.
-    let Decision::Respond(r) = w.gate.begin(headers(&[(PAYMENT_SIGNATURE, h)])).await else {
-        panic!("replay after settlement admitted");
-    };
-    assert_eq!(r.status, 402);
-    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
-}
-
-#[tokio::test]
-async fn a_failed_handler_releases_the_payment_unsettled() {
-    let w = world().await;
-    let required = w.challenge().await;
-    let payment = w.pay(&required.accepts[0]).await;
-    let h = wire::encode_header(&payment);
-    let Decision::Proceed(admitted) = w
-        .gate
-        .begin(headers(&[(PAYMENT_SIGNATURE, h.clone())]))
-        .await
-    else {
-        panic!("admitted");
-    };
-    assert_eq!(w.gate.finish(admitted, false).await.unwrap(), vec![]);
-    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 0);
-    // The client may retry with the same payment.
-    let Decision::Proceed(admitted) = w.gate.begin(headers(&[(PAYMENT_SIGNATURE, h)])).await else {
-        panic!("retry admitted");
-    };
-    w.gate.finish(admitted, true).await.unwrap();
-    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
-}
-
-#[tokio::test]
-async fn stream_opens_before_the_handler_and_later_requests_ride_on_the_job() {
-    let w = world().await;
-    let required = w.challenge().await;
-    let stream = &required.accepts[1];
-    assert_eq!(stream.amount, "1200000", "rate × 600 s");
-    let payment = w.pay_for(stream, "pytorch/pytorch:2.4").await;
-    let Decision::Proceed(admitted) = w
-        .gate
-        .begin(headers(&[(
-            PAYMENT_SIGNATURE,
-            wire::encode_header(&payment),
-        )]))
-        .await
-    else {
-        panic!("admitted");
-    };
-    let job = admitted.job.expect("the stream's job");
-    assert_eq!(job, JobId::new(w.buyer.address(), 1));
-    let out = w.gate.finish(admitted, true).await.unwrap();
-    let receipt: SettleResponse =
-        wire::decode_header(header(&out, PAYMENT_RESPONSE).unwrap()).unwrap();
-    assert_eq!(receipt.extra.unwrap()["jobId"], json!(job.to_string()));
-    assert_eq!(
-        w.ledger.balance(w.buyer.address(), w.usdc),
-        10_000_000 - 1_200_000
-    );
-
-    // The provider starts the job; later requests present the job id.
-    let client = ContractClient::new(w.ledger.clone(), LOCAL_CONTRACT_ADDRESS);
-    client
-        .start_job(&w.provider, job.buyer, job.id)
-        .await
-        .unwrap();
-    let job_header = || headers(&[(JOB_HEADER, job.to_string())]);
-    let Decision::Proceed(a) = w.gate.begin(job_header()).await else {
-        panic!("a paying stream is admitted");
-    };
-    assert_eq!(a.job, Some(job));
-
-    // Depleted (600 s funded) → refused, once the one-second cache has expired.
-    w.clock.advance_secs(601);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let Decision::Respond(r) = w.gate.begin(job_header()).await else {
-        panic!("a depleted stream is refused");
-    };
-    let refused: PaymentRequired =
-        wire::decode_header(header(&r.headers, PAYMENT_REQUIRED).unwrap()).unwrap();
-    assert_eq!(refused.error.as_deref(), Some("stream_not_paying"));
-
-    // A malformed or unknown job.
-    let Decision::Respond(r) = w.gate.begin(headers(&[(JOB_HEADER, "nope".into())])).await else {
-        panic!()
-    };
-    assert_eq!(r.status, 400);
-    let unknown = JobId::new(w.buyer.address(), 99).to_string();
-    let Decision::Respond(r) = w.gate.begin(headers(&[(JOB_HEADER, unknown)])).await else {
-        panic!()
-    };
-    assert_eq!(r.status, 402);
-}
-
-#[tokio::test]
-async fn v1_clients_pay_with_x_payment_and_get_x_payment_response() {
-    let w = world().await;
-    let Decision::Respond(r) = w.gate.begin(headers(&[])).await else {
-        panic!()
-    };
-    let v1: PaymentRequiredV1 = serde_json::from_value(r.body).unwrap();
-    let req = &v1.accepts[0];
-    assert_eq!(req.max_amount_required, "1000");
-    // A v1 client signs the same transaction and sends the v1 envelope.
-    let v2 = w.challenge().await;
-    let signed = w.pay(&v2.accepts[0]).await;
-    let p1 = PaymentPayloadV1 {
-        x402_version: 1,
-        scheme: req.scheme.clone(),
-        network: req.network.clone(),
-        payload: signed.payload,
-    };
-    let Decision::Proceed(admitted) = w.present(X_PAYMENT, wire::encode_header(&p1)).await else {
-        panic!("v1 admitted");
-    };
-    let out = w.gate.finish(admitted, true).await.unwrap();
-    let receipt: SettleResponse =
-        wire::decode_header(header(&out, X_PAYMENT_RESPONSE).unwrap()).unwrap();
-    assert!(receipt.success);
-    // A v2 payload in the v1 header is refused as malformed.
-    let v2p = w.pay(&v2.accepts[0]).await;
-    let Decision::Respond(r) = w.present(X_PAYMENT, wire::encode_header(&v2p)).await else {
-        panic!()
-    };
-    assert_eq!(r.status, 400);
-}
-
-#[tokio::test]
-async fn payment_identifier_makes_a_retry_idempotent() {
-    let w = world().await;
-    let required = w.challenge().await;
-    let mut payment = w.pay(&required.accepts[0]).await;
-    payment.set_payment_identifier("order-0000000000000001");
-    let h = wire::encode_header(&payment);
-    let Decision::Proceed(a) = w
-        .gate
-        .begin(headers(&[(PAYMENT_SIGNATURE, h.clone())]))
-        .await
-    else {
-        panic!()
-    };
-    let first = w.gate.finish(a, true).await.unwrap();
-    // The client lost the response and retries: same receipt, no second payment.
-    let Decision::Proceed(a) = w.gate.begin(headers(&[(PAYMENT_SIGNATURE, h)])).await else {
-        panic!("an identified retry is admitted");
-    };
-    let second = w.gate.finish(a, true).await.unwrap();
-    assert_eq!(
-        header(&first, PAYMENT_RESPONSE),
-        header(&second, PAYMENT_RESPONSE)
-    );
-    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
-    // Extensions are not signed: the same payment under another identifier is a replay.
-    let mut other = payment.clone();
-    other.set_payment_identifier("order-0000000000000002");
-    let Decision::Respond(r) = w
-        .present(PAYMENT_SIGNATURE, wire::encode_header(&other))
-        .await
-    else {
-        panic!("a re-labelled replay is admitted");
-    };
-    assert_eq!(r.status, 402);
-    // A malformed identifier is a 400.
-    let mut bad = w.pay(&required.accepts[0]).await;
-    bad.set_payment_identifier("short");
-    let Decision::Respond(r) = w
-        .present(PAYMENT_SIGNATURE, wire::encode_header(&bad))
-        .await
-    else {
-        panic!()
-    };
-    assert_eq!(r.status, 400);
-}
-
-#[tokio::test]
-async fn an_identifier_added_to_a_settled_payment_does_not_admit_it_again() {
-    let w = world().await;
-    let required = w.challenge().await;
-    let payment = w.pay(&required.accepts[0]).await;
-    let Decision::Proceed(a) = w
-        .gate
-        .begin(headers(&[(
-            PAYMENT_SIGNATURE,
-            wire::encode_header(&payment),
-        )]))
-        .await
-    else {
-        panic!("admitted");
-    };
-    w.gate.finish(a, true).await.unwrap();
-    // Someone replays the captured header with an identifier attached.
-    let mut replay = payment.clone();
-    replay.set_payment_identifier("replayed-0000000000000");
-    let Decision::Respond(r) = w
-        .gate
-        .begin(headers(&[(
-            PAYMENT_SIGNATURE,
-            wire::encode_header(&replay),
-        )]))
-        .await
-    else {
-        panic!("a replay with a fresh identifier is admitted");
-    };
-    assert_eq!(r.status, 402);
-    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
 }

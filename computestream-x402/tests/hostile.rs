@@ -120,469 +120,290 @@ fn function(module: &str, name: &str, type_args: bool, args: Vec<Vec<u8>>) -> Tr
     ))
 }
 
-type Case = (
-    &'static str,
-    Box<dyn Fn(&World) -> (PaymentPayload, PaymentRequirements)>,
-    &'static str,
-);
-
-fn cases() -> Vec<Case> {
-    vec![
-        (
-            "forged signature",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                let mut env = envelope(&p);
-                let auth = env["senderAuthenticator"].as_array_mut().unwrap();
-                let last = auth.len() - 1;
-                auth[last] = json!((auth[last].as_u64().unwrap() + 1) % 256);
-                set_envelope(&mut p, env);
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_sender_authenticator_invalid_signature",
-        ),
-        (
-            "signed by another key",
-            Box::new(|w| {
-                let r = w.exact();
-                let p = w.resigned(&r, &Signer::from_seed("hostile:thief"), |_, _| {});
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_sender_authenticator_mismatch",
-        ),
-        (
-            "wrong chain id",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| raw.chain_id = ChainId::new(2)),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_chain_id_mismatch",
-        ),
-        (
-            "wrong recipient",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut other = r.clone();
-                other.pay_to = w.buyer.address().to_long_string();
-                (w.pay(&other), r)
-            }),
-            "no match: recipient",
-        ),
-        (
-            "wrong recipient in the transaction only",
-            Box::new(|w| {
-                let r = w.exact();
-                let to = w.fee_payer.address();
-                let asset = w.usdc.0;
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = transfer(asset, to, 1000);
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_recipient_mismatch",
-        ),
-        (
-            "wrong asset",
-            Box::new(|w| {
-                let r = w.exact();
-                let to = w.provider.address();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = transfer(AccountAddress::from_hex("0xa").unwrap(), to, 1000);
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_asset_mismatch",
-        ),
-        (
-            "wrong amount",
-            Box::new(|w| {
-                let r = w.exact();
-                let (asset, to) = (w.usdc.0, w.provider.address());
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = transfer(asset, to, 999);
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_amount_mismatch",
-        ),
-        (
-            "gas above the sponsored cap",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| raw.max_gas_amount = 500_001),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_gas_too_high",
-        ),
-        (
-            "gas price above the sponsored cap",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| raw.gas_unit_price = 1_001),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_gas_unit_price_too_high",
-        ),
-        (
-            "expired",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.expiration_timestamp_secs = NOW - 1
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_transaction_expired",
-        ),
-        (
-            "expires in under five seconds",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.expiration_timestamp_secs = NOW + 4
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_transaction_expired",
-        ),
-        (
-            "foreign fee payer in the requirements",
-            Box::new(|w| {
-                let mut r = w.exact();
-                r.extra
-                    .insert("feePayer".into(), json!(w.buyer.address().to_long_string()));
-                (w.pay(&r), r)
-            }),
-            "fee_payer_not_managed_by_facilitator",
-        ),
-        (
-            "transaction sponsored by someone else",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |_, fp| {
-                        *fp = Some(AccountAddress::from_hex("0x4444").unwrap())
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_fee_payer_mismatch",
-        ),
-        (
-            "unsponsored transaction for sponsored requirements",
-            Box::new(|w| {
-                let r = w.exact();
-                (w.resigned(&r, &w.buyer, |_, fp| *fp = None), r)
-            }),
-            "invalid_exact_aptos_payload_fee_payer_mismatch",
-        ),
-        (
-            "fee payer paying itself",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = pay(&w.fee_payer, &r, None, TxnParams::new(0, NOW), "").unwrap();
-                p.accepted = r.clone();
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_fee_payer_transferring_funds",
-        ),
-        (
-            "non-transfer function",
-            Box::new(|w| {
-                let r = w.exact();
-                let to = w.provider.address();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = function(
-                            "0x1::aptos_account",
-                            "transfer",
-                            false,
-                            vec![bcs(&to), bcs(&1000u64)],
-                        );
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_wrong_function",
-        ),
-        (
-            "transfer without the Metadata type argument",
-            Box::new(|w| {
-                let r = w.exact();
-                let (asset, to) = (w.usdc.0, w.provider.address());
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = function(
-                            "0x1::primary_fungible_store",
-                            "transfer",
-                            false,
-                            vec![bcs(&asset), bcs(&to), bcs(&1000u64)],
-                        );
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_wrong_type_args",
-        ),
-        (
-            "transfer with two arguments",
-            Box::new(|w| {
-                let r = w.exact();
-                let to = w.provider.address();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = function(
-                            "0x1::primary_fungible_store",
-                            "transfer",
-                            true,
-                            vec![bcs(&to), bcs(&1000u64)],
-                        );
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_wrong_args",
-        ),
-        (
-            "a script instead of an entry function",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = TransactionPayload::Script(Script::new(
-                            vec![0xa1, 0x1c],
-                            vec![],
-                            vec![],
-                        ));
-                    }),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_missing_entry_function",
-        ),
-        (
-            "byte array value above 255",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                let mut env = envelope(&p);
-                env["transaction"][0] = json!(256);
-                set_envelope(&mut p, env);
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_verification_error",
-        ),
-        (
-            "negative byte value",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                let mut env = envelope(&p);
-                env["senderAuthenticator"][0] = json!(-1);
-                set_envelope(&mut p, env);
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_verification_error",
-        ),
-        (
-            "trailing bytes after the transaction",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                let mut env = envelope(&p);
-                env["transaction"].as_array_mut().unwrap().push(json!(0));
-                set_envelope(&mut p, env);
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_verification_error",
-        ),
-        (
-            "truncated inner base64",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                let text = p.payload["transaction"].as_str().unwrap().to_string();
-                p.payload
-                    .insert("transaction".into(), json!(&text[..text.len() / 2 - 1]));
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_verification_error",
-        ),
-        (
-            "payload without a transaction",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                p.payload.clear();
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_verification_error",
-        ),
-        (
-            "not an Ed25519 sender",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                let mut payment = AptosPayment::from_payload(&p.view().payload).unwrap();
-                payment.sender_auth = AccountAuthenticator::NoAccountAuthenticator;
-                p.payload = payment.to_payload();
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_unsupported_authenticator",
-        ),
-        (
-            "x402Version 1 inside a v2 payload",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                p.x402_version = 1;
-                (p, r)
-            }),
-            "invalid_exact_aptos_payload_unsupported_version",
-        ),
-        (
-            "another scheme",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                p.accepted.scheme = "upto".into();
-                (p, r)
-            }),
-            "unsupported_scheme",
-        ),
-        (
-            "another network",
-            Box::new(|w| {
-                let r = w.exact();
-                let mut p = w.pay(&r);
-                p.accepted.network = "aptos:1".into();
-                (p, r)
-            }),
-            "network_mismatch",
-        ),
-        (
-            "more than the balance",
-            Box::new(|w| {
-                let mut r = w.exact();
-                r.amount = "10000001".into();
-                (w.pay(&r), r)
-            }),
-            "invalid_exact_aptos_payload_insufficient_balance",
-        ),
-        (
-            "a sequence number already used",
-            Box::new(|w| {
-                let r = w.exact();
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| raw.sequence_number = 7),
-                    r,
-                )
-            }),
-            "invalid_exact_aptos_payload_simulation_failed",
-        ),
-        (
-            "stream: rate cap below the price",
-            Box::new(|w| {
-                let r = w.stream();
-                let mut cheap = r.clone();
-                cheap
-                    .extra
-                    .insert("ratePerSecond".into(), json!("1999999999999"));
-                let mut p = w.pay(&cheap);
-                p.accepted = r.clone();
-                (p, r)
-            }),
-            "invalid_stream_aptos_payload_rate_too_low",
-        ),
-        (
-            "stream: longer than offered",
-            Box::new(|w| {
-                let r = w.stream();
-                let mut long = r.clone();
-                long.extra.insert("maxDurationSeconds".into(), json!("601"));
-                let mut p = w.pay(&long);
-                p.accepted = r.clone();
-                (p, r)
-            }),
-            "invalid_stream_aptos_payload_duration_too_long",
-        ),
-        (
-            "stream: smaller deposit",
-            Box::new(|w| {
-                let r = w.stream();
-                let mut small = r.clone();
-                small.amount = "1".into();
-                let mut p = w.pay(&small);
-                p.accepted = r.clone();
-                (p, r)
-            }),
-            "invalid_stream_aptos_payload_amount_mismatch",
-        ),
-        (
-            "stream: another deployment of the contracts",
-            Box::new(|w| {
-                let r = w.stream();
-                let mut other = r.clone();
-                other.extra.insert("contract".into(), json!("0xbeef"));
-                let mut p = w.pay(&other);
-                p.accepted = r.clone();
-                (p, r)
-            }),
-            "invalid_stream_aptos_payload_wrong_function",
-        ),
-        (
-            "stream: a transfer instead of a rent",
-            Box::new(|w| {
-                let r = w.stream();
-                let mut p = w.pay(&w.exact());
-                p.accepted = r.clone();
-                (p, r)
-            }),
-            "invalid_stream_aptos_payload_wrong_function",
-        ),
-        (
-            "stream: rent of another provider",
-            Box::new(|w| {
-                let r = w.stream();
-                let call = Call::Rent {
-                    provider: w.buyer.address(),
-                    docker_image: "x".into(),
-                    asset: w.usdc.0,
-                    deposit: 1_200_000,
-                    max_duration: 600,
-                    max_rate_per_second: 2_000_000_000_000,
-                };
-                (
-                    w.resigned(&r, &w.buyer, |raw, _| {
-                        raw.payload = TransactionPayload::EntryFunction(
-                            call.entry_function(LOCAL_CONTRACT_ADDRESS).unwrap(),
-                        );
-                    }),
-                    r,
-                )
-            }),
-            "invalid_stream_aptos_payload_recipient_mismatch",
-        ),
-    ]
+/// How a case turns the buyer's honest payment for the case's requirements (`stream` for the
+/// cases named `stream: …`, `exact` otherwise) into a hostile one.
+enum Make {
+    /// Edits the signed envelope's JSON; nothing is signed again.
+    Envelope(fn(&mut Value)),
+    /// Edits the transaction or its fee payer, signed again by the buyer.
+    Resign(fn(&World, &mut RawTransaction, &mut Option<AccountAddress>)),
+    /// Edits the payment.
+    Payload(fn(&mut PaymentPayload)),
+    /// Pays edited requirements but claims to have accepted the offered ones.
+    Claim(fn(&World, &mut PaymentRequirements)),
+    /// The requirements are edited; the payment is an honest one for them.
+    Require(fn(&World, &mut PaymentRequirements)),
+    /// Any other payment, checked against the offered requirements.
+    Custom(fn(&World, &PaymentRequirements) -> PaymentPayload),
 }
+use Make::{Claim, Custom, Envelope, Payload, Require, Resign};
+
+impl Make {
+    fn build(&self, w: &World, stream: bool) -> (PaymentPayload, PaymentRequirements) {
+        let mut r = if stream { w.stream() } else { w.exact() };
+        let p = match self {
+            Envelope(edit) => {
+                let mut p = w.pay(&r);
+                let mut env = envelope(&p);
+                edit(&mut env);
+                set_envelope(&mut p, env);
+                p
+            }
+            Resign(edit) => w.resigned(&r, &w.buyer, |raw, fee_payer| edit(w, raw, fee_payer)),
+            Payload(edit) => {
+                let mut p = w.pay(&r);
+                edit(&mut p);
+                p
+            }
+            Claim(edit) => {
+                let mut paid = r.clone();
+                edit(w, &mut paid);
+                let mut p = w.pay(&paid);
+                p.accepted = r.clone();
+                p
+            }
+            Require(edit) => {
+                edit(w, &mut r);
+                w.pay(&r)
+            }
+            Custom(make) => make(w, &r),
+        };
+        (p, r)
+    }
+}
+
+/// Each case: its name, how it is made, and the `invalidReason` it must get (or, for `no
+/// match: field`, the field in which `accepted` differs from the offered requirements).
+const CASES: &[(&str, Make, &str)] = &[
+    (
+        "forged signature",
+        Envelope(|env| {
+            let auth = env["senderAuthenticator"].as_array_mut().unwrap();
+            let last = auth.len() - 1;
+            auth[last] = json!((auth[last].as_u64().unwrap() + 1) % 256);
+        }),
+        "invalid_exact_aptos_payload_sender_authenticator_invalid_signature",
+    ),
+    (
+        "signed by another key",
+        Custom(|w, r| w.resigned(r, &Signer::from_seed("hostile:thief"), |_, _| {})),
+        "invalid_exact_aptos_payload_sender_authenticator_mismatch",
+    ),
+    (
+        "wrong chain id",
+        Resign(|_, raw, _| raw.chain_id = ChainId::new(2)),
+        "invalid_exact_aptos_payload_chain_id_mismatch",
+    ),
+    (
+        "wrong recipient",
+        Custom(|w, r| {
+            let mut other = r.clone();
+            other.pay_to = w.buyer.address().to_long_string();
+            w.pay(&other)
+        }),
+        "no match: recipient",
+    ),
+    (
+        "wrong recipient in the transaction only",
+        Resign(|w, raw, _| raw.payload = transfer(w.usdc.0, w.fee_payer.address(), 1000)),
+        "invalid_exact_aptos_payload_recipient_mismatch",
+    ),
+    (
+        "wrong asset",
+        Resign(|w, raw, _| {
+            let other = AccountAddress::from_hex("0xa").unwrap();
+            raw.payload = transfer(other, w.provider.address(), 1000);
+        }),
+        "invalid_exact_aptos_payload_asset_mismatch",
+    ),
+    (
+        "wrong amount",
+        Resign(|w, raw, _| raw.payload = transfer(w.usdc.0, w.provider.address(), 999)),
+        "invalid_exact_aptos_payload_amount_mismatch",
+    ),
+    (
+        "gas above the sponsored cap",
+        Resign(|_, raw, _| raw.max_gas_amount = 500_001),
+        "invalid_exact_aptos_payload_gas_too_high",
+    ),
+    (
+        "gas price above the sponsored cap",
+        Resign(|_, raw, _| raw.gas_unit_price = 1_001),
+        "invalid_exact_aptos_payload_gas_unit_price_too_high",
+    ),
+    (
+        "expired",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW - 1),
+        "invalid_exact_aptos_payload_transaction_expired",
+    ),
+    (
+        "expires in under five seconds",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW + 4),
+        "invalid_exact_aptos_payload_transaction_expired",
+    ),
+    (
+        "foreign fee payer in the requirements",
+        Require(|w, r| {
+            let buyer = json!(w.buyer.address().to_long_string());
+            r.extra.insert("feePayer".into(), buyer);
+        }),
+        "fee_payer_not_managed_by_facilitator",
+    ),
+    (
+        "transaction sponsored by someone else",
+        Resign(|_, _, fp| *fp = Some(AccountAddress::from_hex("0x4444").unwrap())),
+        "invalid_exact_aptos_payload_fee_payer_mismatch",
+    ),
+    (
+        "unsponsored transaction for sponsored requirements",
+        Resign(|_, _, fp| *fp = None),
+        "invalid_exact_aptos_payload_fee_payer_mismatch",
+    ),
+    (
+        "fee payer paying itself",
+        Custom(|w, r| pay(&w.fee_payer, r, None, TxnParams::new(0, NOW), "").unwrap()),
+        "invalid_exact_aptos_payload_fee_payer_transferring_funds",
+    ),
+    (
+        "non-transfer function",
+        Resign(|w, raw, _| {
+            let args = vec![bcs(&w.provider.address()), bcs(&1000u64)];
+            raw.payload = function("0x1::aptos_account", "transfer", false, args);
+        }),
+        "invalid_exact_aptos_payload_wrong_function",
+    ),
+    (
+        "transfer without the Metadata type argument",
+        Resign(|w, raw, _| {
+            let args = vec![bcs(&w.usdc.0), bcs(&w.provider.address()), bcs(&1000u64)];
+            raw.payload = function("0x1::primary_fungible_store", "transfer", false, args);
+        }),
+        "invalid_exact_aptos_payload_wrong_type_args",
+    ),
+    (
+        "transfer with two arguments",
+        Resign(|w, raw, _| {
+            let args = vec![bcs(&w.provider.address()), bcs(&1000u64)];
+            raw.payload = function("0x1::primary_fungible_store", "transfer", true, args);
+        }),
+        "invalid_exact_aptos_payload_wrong_args",
+    ),
+    (
+        "a script instead of an entry function",
+        Resign(|_, raw, _| {
+            raw.payload = TransactionPayload::Script(Script::new(vec![0xa1, 0x1c], vec![], vec![]));
+        }),
+        "invalid_exact_aptos_payload_missing_entry_function",
+    ),
+    (
+        "byte array value above 255",
+        Envelope(|env| env["transaction"][0] = json!(256)),
+        "invalid_exact_aptos_payload_verification_error",
+    ),
+    (
+        "negative byte value",
+        Envelope(|env| env["senderAuthenticator"][0] = json!(-1)),
+        "invalid_exact_aptos_payload_verification_error",
+    ),
+    (
+        "trailing bytes after the transaction",
+        Envelope(|env| env["transaction"].as_array_mut().unwrap().push(json!(0))),
+        "invalid_exact_aptos_payload_verification_error",
+    ),
+    (
+        "truncated inner base64",
+        Payload(|p| {
+            let text = p.payload["transaction"].as_str().unwrap().to_string();
+            let truncated = json!(&text[..text.len() / 2 - 1]);
+            p.payload.insert("transaction".into(), truncated);
+        }),
+        "invalid_exact_aptos_payload_verification_error",
+    ),
+    (
+        "payload without a transaction",
+        Payload(|p| p.payload.clear()),
+        "invalid_exact_aptos_payload_verification_error",
+    ),
+    (
+        "not an Ed25519 sender",
+        Payload(|p| {
+            let mut payment = AptosPayment::from_payload(&p.view().payload).unwrap();
+            payment.sender_auth = AccountAuthenticator::NoAccountAuthenticator;
+            p.payload = payment.to_payload();
+        }),
+        "invalid_exact_aptos_payload_unsupported_authenticator",
+    ),
+    (
+        "x402Version 1 inside a v2 payload",
+        Payload(|p| p.x402_version = 1),
+        "invalid_exact_aptos_payload_unsupported_version",
+    ),
+    (
+        "another scheme",
+        Payload(|p| p.accepted.scheme = "upto".into()),
+        "unsupported_scheme",
+    ),
+    (
+        "another network",
+        Payload(|p| p.accepted.network = "aptos:1".into()),
+        "network_mismatch",
+    ),
+    (
+        "more than the balance",
+        Require(|_, r| r.amount = "10000001".into()),
+        "invalid_exact_aptos_payload_insufficient_balance",
+    ),
+    (
+        "a sequence number already used",
+        Resign(|_, raw, _| raw.sequence_number = 7),
+        "invalid_exact_aptos_payload_simulation_failed",
+    ),
+    (
+        "stream: rate cap below the price",
+        Claim(|_, r| {
+            _ = r
+                .extra
+                .insert("ratePerSecond".into(), json!("1999999999999"))
+        }),
+        "invalid_stream_aptos_payload_rate_too_low",
+    ),
+    (
+        "stream: longer than offered",
+        Claim(|_, r| _ = r.extra.insert("maxDurationSeconds".into(), json!("601"))),
+        "invalid_stream_aptos_payload_duration_too_long",
+    ),
+    (
+        "stream: smaller deposit",
+        Claim(|_, r| r.amount = "1".into()),
+        "invalid_stream_aptos_payload_amount_mismatch",
+    ),
+    (
+        "stream: another deployment of the contracts",
+        Claim(|_, r| _ = r.extra.insert("contract".into(), json!("0xbeef"))),
+        "invalid_stream_aptos_payload_wrong_function",
+    ),
+    (
+        "stream: a transfer instead of a rent",
+        Claim(|w, r| *r = w.exact()),
+        "invalid_stream_aptos_payload_wrong_function",
+    ),
+    (
+        "stream: rent of another provider",
+        Resign(|w, raw, _| {
+            let call = Call::Rent {
+                provider: w.buyer.address(),
+                docker_image: "x".into(),
+                asset: w.usdc.0,
+                deposit: 1_200_000,
+                max_duration: 600,
+                max_rate_per_second: 2_000_000_000_000,
+            };
+            let rent = call.entry_function(LOCAL_CONTRACT_ADDRESS).unwrap();
+            raw.payload = TransactionPayload::EntryFunction(rent);
+        }),
+        "invalid_stream_aptos_payload_recipient_mismatch",
+    ),
+];
 
 #[tokio::test]
 async fn valid_payments_of_both_schemes_verify() {
@@ -598,10 +419,9 @@ async fn valid_payments_of_both_schemes_verify() {
 #[tokio::test]
 async fn every_hostile_payment_gets_its_reason() {
     let w = world().await;
-    let cases = cases();
-    assert!(cases.len() >= 25, "{} cases", cases.len());
-    for (name, build, expected) in &cases {
-        let (p, r) = build(&w);
+    assert!(CASES.len() >= 25, "{} cases", CASES.len());
+    for (name, make, expected) in CASES {
+        let (p, r) = make.build(&w, name.starts_with("stream: "));
         // As a server reads it: encoded, then decoded borrowed from the header text.
         let text = wire::decode_text(&wire::encode_header(&p)).unwrap();
         let p = PaymentPayloadRef::parse(&text).unwrap();
@@ -632,40 +452,39 @@ async fn every_hostile_payment_gets_its_reason() {
 
 #[test]
 fn hostile_headers_are_typed_errors() {
-    let too_big = "A".repeat(wire::MAX_HEADER_BYTES + 4);
-    assert!(matches!(
-        PaymentHeader::decode(&too_big),
-        Err(WireError::TooLarge(_))
-    ));
-    assert!(matches!(
-        PaymentHeader::decode("eyJ4NDAy-_"),
-        Err(WireError::Base64(_))
-    ));
-    assert!(matches!(
-        PaymentHeader::decode("eyJ4NDAy"),
-        Err(WireError::Json(_))
-    ));
-    let v3 = wire::encode_header(&json!({"x402Version": 3}));
-    assert_eq!(PaymentHeader::decode(&v3), Err(WireError::Version(3)));
-    let no_version = wire::encode_header(&json!({"scheme": "exact"}));
-    assert!(matches!(
-        PaymentHeader::decode(&no_version),
-        Err(WireError::Json(_))
-    ));
-    let array = wire::encode_header(&json!([1, 2, 3]));
-    assert!(matches!(
-        PaymentHeader::decode(&array),
-        Err(WireError::Json(_))
-    ));
-    // A v1 envelope without its fields, a v2 one without `accepted`.
-    let v1 = wire::encode_header(&json!({"x402Version": 1}));
-    assert!(matches!(
-        PaymentHeader::decode(&v1),
-        Err(WireError::Json(_))
-    ));
-    let v2 = wire::encode_header(&json!({"x402Version": 2, "payload": {}}));
-    assert!(matches!(
-        PaymentHeader::decode(&v2),
-        Err(WireError::Json(_))
-    ));
+    fn json(e: &WireError) -> bool {
+        matches!(e, WireError::Json(_))
+    }
+    type Is = fn(&WireError) -> bool;
+    let header = |v: Value| wire::encode_header(&v);
+    let cases: [(&str, String, Is); 8] = [
+        (
+            "above the size cap",
+            "A".repeat(wire::MAX_HEADER_BYTES + 4),
+            |e| matches!(e, WireError::TooLarge(_)),
+        ),
+        ("URL-safe base64", "eyJ4NDAy-_".into(), |e| {
+            matches!(e, WireError::Base64(_))
+        }),
+        ("truncated JSON", "eyJ4NDAy".into(), json),
+        ("x402Version 3", header(json!({"x402Version": 3})), |e| {
+            *e == WireError::Version(3)
+        }),
+        ("no x402Version", header(json!({"scheme": "exact"})), json),
+        ("an array", header(json!([1, 2, 3])), json),
+        (
+            "v1 without its fields",
+            header(json!({"x402Version": 1})),
+            json,
+        ),
+        (
+            "v2 without accepted",
+            header(json!({"x402Version": 2, "payload": {}})),
+            json,
+        ),
+    ];
+    for (name, header, expected) in cases {
+        let error = PaymentHeader::decode(&header).unwrap_err();
+        assert!(expected(&error), "{name}: {error:?}");
+    }
 }

@@ -114,6 +114,37 @@ pub enum ClientError {
     },
 }
 
+impl ClientError {
+    /// A stable code for programs and bindings to match on (messages may change; codes do
+    /// not):
+    ///
+    /// - `TRANSPORT_ERROR`: [`ClientError::Http`], the request did not complete.
+    /// - `INVALID_CHALLENGE`: [`ClientError::BadChallenge`], the 402 carried no readable
+    ///   `PAYMENT-REQUIRED` header or v1 body.
+    /// - `PAYMENT_NOT_ALLOWED`: [`ClientError::NotAllowed`], the spending policy allows none
+    ///   of the offered requirements.
+    /// - `BUDGET_EXCEEDED`: [`ClientError::OverBudget`], paying would pass the hourly cap.
+    /// - [`ClientError::Pay`]: the inner [`PayError::code`] (`UNSUPPORTED_SCHEME_OR_NETWORK`,
+    ///   `INVALID_REQUIREMENTS`, `SIGNING_FAILED`).
+    /// - `LEDGER_ERROR`: [`ClientError::Ledger`], the sequence number or chain time could not
+    ///   be read.
+    /// - `REQUEST_NOT_RETRYABLE`: [`ClientError::NotRetryable`], the request has a streaming
+    ///   body and cannot be sent again with a payment.
+    /// - `PAYMENT_REFUSED`: [`ClientError::Refused`], the server refused the payment.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::Http(_) => "TRANSPORT_ERROR",
+            ClientError::BadChallenge(_) => "INVALID_CHALLENGE",
+            ClientError::NotAllowed(_) => "PAYMENT_NOT_ALLOWED",
+            ClientError::OverBudget { .. } => "BUDGET_EXCEEDED",
+            ClientError::Pay(e) => e.code(),
+            ClientError::Ledger(_) => "LEDGER_ERROR",
+            ClientError::NotRetryable => "REQUEST_NOT_RETRYABLE",
+            ClientError::Refused { .. } => "PAYMENT_REFUSED",
+        }
+    }
+}
+
 /// A response, with what was paid for it.
 #[derive(Debug)]
 pub struct Paid {
@@ -333,4 +364,45 @@ async fn read_challenge(response: reqwest::Response) -> Result<Challenge, Client
         .map_err(|e| {
             ClientError::BadChallenge(format!("neither PAYMENT-REQUIRED nor a v1 body: {e}"))
         })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::schemes::tests::every_pay_error;
+
+    /// One of each variant but [`ClientError::Pay`] (which answers [`PayError::code`]).
+    pub(crate) fn every_own_client_error() -> Vec<ClientError> {
+        let http = super::super::http_client()
+            .get("not a url")
+            .build()
+            .unwrap_err();
+        vec![
+            ClientError::Http(http),
+            ClientError::BadChallenge(String::new()),
+            ClientError::NotAllowed(String::new()),
+            ClientError::OverBudget {
+                spent: 0,
+                amount: 0,
+                cap: 0,
+            },
+            ClientError::Ledger(computestream_core::Error::NotFound(String::new())),
+            ClientError::NotRetryable,
+            ClientError::Refused {
+                status: 402,
+                reason: String::new(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_client_error_has_a_stable_code_distinct_from_the_others() {
+        let pay = every_pay_error().map(ClientError::Pay);
+        let codes: Vec<_> = every_own_client_error()
+            .iter()
+            .chain(&pay)
+            .map(ClientError::code)
+            .collect();
+        crate::tests::assert_stable_codes(&codes);
+    }
 }

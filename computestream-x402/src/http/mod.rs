@@ -3,6 +3,8 @@
 //! ([`X402Layer`]).
 
 mod client;
+#[cfg(test)]
+pub(crate) use client::tests as client_tests;
 mod facilitator;
 mod layer;
 
