@@ -1,5 +1,4 @@
 #![doc = include_str!("../README.md")]
-#![warn(missing_docs)]
 
 pub mod aptos;
 pub mod facade;
@@ -73,6 +72,26 @@ impl Network {
         Network::ALL.into_iter().find(|n| n.caip2() == id)
     }
 }
+
+/// The core's [`ErrorCode`](computestream_core::ErrorCode) for each x402 error, so bindings map
+/// every error through one trait.
+macro_rules! error_codes {
+    ($($error:ty),*) => {$(
+        impl computestream_core::ErrorCode for $error {
+            fn code(&self) -> &'static str {
+                <$error>::code(self)
+            }
+        }
+    )*};
+}
+error_codes!(
+    wire::WireError,
+    schemes::PayError,
+    facade::FacadeError,
+    facilitator::FacilitatorError
+);
+#[cfg(feature = "http")]
+error_codes!(http::ClientError);
 
 #[cfg(test)]
 mod tests {

@@ -2,39 +2,12 @@
 //! and wasm bindings run too: every runtime must give these exact answers. The expected
 //! payment header and requirements are the reference SDKs' (from `x402-aptos-exact.json`).
 
+use computestream_testkit::{case_table, check_case as check, int, s};
 use computestream_x402::facade::{self, FacadeError};
 use serde_json::{Value, json};
 
-fn cases() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/bindings/x402_cases.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap()
-}
-
-fn int<T: std::str::FromStr>(v: &Value) -> T {
-    s(v).parse().ok().unwrap()
-}
-
 fn opt(v: &Value) -> Option<&str> {
     v.as_str()
-}
-
-/// Compares a result with a case's `returns` or `error`.
-fn check(case: &Value, result: Result<Value, FacadeError>) {
-    match (result, case.get("error")) {
-        (Ok(v), None) => assert_eq!(v, case["returns"], "{case}"),
-        (Err(e), Some(expected)) => {
-            assert!(e.to_string().contains(s(expected)), "{case}: {e}")
-        }
-        (Ok(v), Some(_)) => panic!("{case}: expected an error, got {v}"),
-        (Err(e), None) => panic!("{case}: {e}"),
-    }
 }
 
 fn parsed(text: Result<String, FacadeError>) -> Result<Value, FacadeError> {
@@ -43,7 +16,7 @@ fn parsed(text: Result<String, FacadeError>) -> Result<Value, FacadeError> {
 
 #[test]
 fn the_x402_case_table_holds_in_rust() {
-    let c = cases();
+    let c = case_table("x402_cases.json");
     let mut n = 0;
     for case in c["address_of"].as_array().unwrap() {
         check(
@@ -140,7 +113,7 @@ fn the_x402_case_table_holds_in_rust() {
 
 #[test]
 fn a_payment_made_by_the_facade_verifies_and_a_tampered_one_does_not() {
-    let c = cases();
+    let c = case_table("x402_cases.json");
     let required = facade::encode_header(
         &json!({
             "x402Version": 2,

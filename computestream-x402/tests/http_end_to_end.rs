@@ -1,6 +1,7 @@
 //! Over real HTTP on loopback: an axum resource behind `X402Layer`, a facilitator served by
 //! `facilitator_router` and reached through `HttpFacilitator`, and `PayingClient` answering
 //! the 402 by itself, for `exact` and `stream`; spending-policy refusals; facilitator errors.
+#![cfg(feature = "http")]
 
 use std::sync::Arc;
 
