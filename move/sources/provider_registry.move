@@ -3,6 +3,8 @@ module computestream::provider_registry {
     use std::signer;
     use std::string::{Self, String};
     use std::vector;
+    use aptos_std::smart_table::{Self, SmartTable};
+    use aptos_std::smart_vector::{Self, SmartVector};
     use aptos_framework::event;
     use aptos_framework::fungible_asset::Metadata;
     use aptos_framework::object::{Self, ExtendRef, Object};
@@ -60,9 +62,13 @@ module computestream::provider_registry {
         registered_at: u64,
     }
 
-    /// Global registry state at the package address.
+    /// Global registry state at the package address. The provider list is bucketed
+    /// (`SmartVector`, with each provider's position in a `SmartTable`), so registering and
+    /// deregistering touch a bucket or two instead of rewriting one vector of every provider,
+    /// and deregistration finds its slot without a scan.
     struct Registry has key {
-        providers: vector<address>,
+        providers: SmartVector<address>,
+        positions: SmartTable<address, u64>,
         vault: ExtendRef,
         stake_asset: Object<Metadata>,
     }
@@ -93,7 +99,8 @@ module computestream::provider_registry {
     fun init(publisher: &signer, stake_asset: Object<Metadata>) {
         let constructor = object::create_named_object(publisher, VAULT_SEED);
         move_to(publisher, Registry {
-            providers: vector::empty(),
+            providers: smart_vector::new(),
+            positions: smart_table::new(),
             vault: object::generate_extend_ref(&constructor),
             stake_asset,
         });
@@ -148,7 +155,9 @@ module computestream::provider_registry {
             active_jobs: 0,
             registered_at: timestamp::now_seconds(),
         });
-        vector::push_back(&mut borrow_global_mut<Registry>(@computestream).providers, addr);
+        let registry = borrow_global_mut<Registry>(@computestream);
+        smart_table::add(&mut registry.positions, addr, smart_vector::length(&registry.providers));
+        smart_vector::push_back(&mut registry.providers, addr);
         event::emit(ProviderRegistered { provider: addr, gpu_type, vram_gb, price_per_second, stake: stake_amount });
     }
 
@@ -180,9 +189,12 @@ module computestream::provider_registry {
             let vault = object::generate_signer_for_extending(&registry.vault);
             primary_fungible_store::transfer(&vault, registry.stake_asset, addr, stake);
         };
-        let (found, index) = vector::index_of(&registry.providers, &addr);
-        if (found) {
-            vector::swap_remove(&mut registry.providers, index);
+        // Swap-remove: the last provider moves into the gap (the order `list_providers` shows).
+        let index = smart_table::remove(&mut registry.positions, addr);
+        smart_vector::swap_remove(&mut registry.providers, index);
+        if (index < smart_vector::length(&registry.providers)) {
+            let moved = *smart_vector::borrow(&registry.providers, index);
+            *smart_table::borrow_mut(&mut registry.positions, moved) = index;
         };
         event::emit(ProviderDeregistered { provider: addr, stake_returned: stake });
     }
@@ -234,10 +246,10 @@ module computestream::provider_registry {
     public fun list_providers(offset: u64, limit: u64): vector<address> acquires Registry {
         let all = &borrow_global<Registry>(@computestream).providers;
         let out = vector::empty<address>();
-        let len = vector::length(all);
+        let len = smart_vector::length(all);
         let i = offset;
         while (i < len && vector::length(&out) < limit) {
-            vector::push_back(&mut out, *vector::borrow(all, i));
+            vector::push_back(&mut out, *smart_vector::borrow(all, i));
             i = i + 1;
         };
         out

@@ -1656,6 +1656,44 @@ module computestream::scenario_mirror {
         provider_registry::update_pricing(stranger, 1);
     }
 
+    #[test(fx = @aptos_framework, admin = @computestream, gpu3 = @0x1000, provider = @0xb0b, stranger = @0x5)]
+    fun provider_list_order_and_paging(fx: &signer, admin: &signer, gpu3: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        primary_fungible_store::mint(&native_coin_mint, @0x1000, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        provider_registry::register_provider(stranger, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1002);
+        provider_registry::register_provider(gpu3, utf8(b"H100"), 80, 2000000000000, 100000000);
+        assert!(provider_registry::list_providers(0, 10) == vector[@0xb0b, @0x5, @0x1000], 1);
+        assert!(provider_registry::list_providers(1, 1) == vector[@0x5], 2);
+        assert!(provider_registry::list_providers(2, 10) == vector[@0x1000], 3);
+        assert!(provider_registry::list_providers(3, 10) == vector[], 4);
+        assert!(provider_registry::list_providers(7, 2) == vector[], 5);
+        assert!(provider_registry::list_providers(0, 0) == vector[], 6);
+        timestamp::update_global_time_for_test_secs(1003);
+        provider_registry::deregister(provider);
+        assert!(provider_registry::list_providers(0, 10) == vector[@0x1000, @0x5], 7);
+        timestamp::update_global_time_for_test_secs(1004);
+        provider_registry::deregister(gpu3);
+        assert!(provider_registry::list_providers(0, 10) == vector[@0x5], 8);
+        timestamp::update_global_time_for_test_secs(1005);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        assert!(provider_registry::list_providers(0, 10) == vector[@0x5, @0xb0b], 9);
+        timestamp::update_global_time_for_test_secs(1006);
+        provider_registry::deregister(provider);
+        assert!(provider_registry::list_providers(0, 10) == vector[@0x5], 10);
+        timestamp::update_global_time_for_test_secs(1007);
+        provider_registry::deregister(stranger);
+        assert!(provider_registry::list_providers(0, 10) == vector[], 11);
+    }
+
     #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b, stranger = @0x5)]
     fun provider_rejects_pending_jobs(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);
