@@ -142,12 +142,15 @@ async fn every_chain_command_works_against_a_localnet() {
             "true",
             "--price-per-hour",
             "720000000",
+            "--endpoint",
+            "https://gpu.example/computestream",
         ],
     );
     let list = env.json(None, &["provider", "list"]);
     assert_eq!(list, serde_json::json!([p]));
     let show = env.json(None, &["provider", "show", &p]);
     assert_eq!(show["gpu_type"], "H100");
+    assert_eq!(show["endpoint"], "https://gpu.example/computestream");
     assert_eq!(
         show["price_per_second"],
         Rate::per_hour(720_000_000).nanos_per_second().to_string()
@@ -162,6 +165,9 @@ async fn every_chain_command_works_against_a_localnet() {
     let job2 = create_job(&env, &p, "1000", "60");
     env.ok(Some("provider"), &["job", "start", &job2]);
     env.ok(Some("provider"), &["job", "fail", &job2]);
+    let rejected = create_job(&env, &p, "1", "1");
+    env.ok(Some("provider"), &["job", "reject", &rejected]);
+    assert_eq!(env.json(None, &["job", "show", &rejected])["status"], 4);
 
     // A pending job keeps the provider from leaving until it is cancelled (below).
     let job3 = create_job(&env, &p, "1000000", "3600");

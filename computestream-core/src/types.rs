@@ -288,6 +288,8 @@ pub struct Provider {
     /// Chain time of registration, seconds.
     #[serde(with = "crate::serde_dec")]
     pub registered_at: u64,
+    /// The provider's service URL (its x402 endpoint); empty until it publishes one.
+    pub endpoint: String,
 }
 
 /// `job_registry::JobInfo`.

@@ -31,6 +31,12 @@ module computestream::provider_registry {
     /// The native coin's fungible-asset metadata is not at `0xa`: publishing aborts (nothing
     /// else can; see "Which framework" in `move/README.md`).
     const E_NATIVE_ASSET_MISSING: u64 = 7;
+    /// An endpoint that is neither empty nor an `http://` or `https://` URL of at most
+    /// `MAX_ENDPOINT_BYTES` bytes.
+    const E_INVALID_ENDPOINT: u64 = 8;
+
+    /// The longest service URL a provider may publish.
+    const MAX_ENDPOINT_BYTES: u64 = 256;
 
     /// The native coin's fungible-asset metadata (APT on Aptos, MOVE on Movement).
     const NATIVE_ASSET: address = @0xa;
@@ -46,6 +52,8 @@ module computestream::provider_registry {
         is_active: bool,
         active_jobs: u64,
         registered_at: u64,
+        /// The provider's service URL (its x402 endpoint), empty until it publishes one.
+        endpoint: String,
     }
 
     /// What `get_provider` returns: the record's fields, same names, same order, so the
@@ -60,6 +68,8 @@ module computestream::provider_registry {
         is_active: bool,
         active_jobs: u64,
         registered_at: u64,
+        /// The provider's service URL (its x402 endpoint), empty until it publishes one.
+        endpoint: String,
     }
 
     /// Global registry state at the package address. The provider list is bucketed
@@ -90,6 +100,9 @@ module computestream::provider_registry {
 
     #[event]
     struct ProviderDeregistered has drop, store { provider: address, stake_returned: u64 }
+
+    #[event]
+    struct ProviderEndpointUpdated has drop, store { provider: address, endpoint: String }
 
     fun init_module(publisher: &signer) {
         assert!(object::object_exists<Metadata>(NATIVE_ASSET), E_NATIVE_ASSET_MISSING);
@@ -154,11 +167,39 @@ module computestream::provider_registry {
             is_active: true,
             active_jobs: 0,
             registered_at: timestamp::now_seconds(),
+            endpoint: string::utf8(b""),
         });
         let registry = borrow_global_mut<Registry>(@computestream);
         smart_table::add(&mut registry.positions, addr, smart_vector::length(&registry.providers));
         smart_vector::push_back(&mut registry.providers, addr);
         event::emit(ProviderRegistered { provider: addr, gpu_type, vram_gb, price_per_second, stake: stake_amount });
+    }
+
+    /// Publishes (or, with an empty string, withdraws) the provider's service URL, where a buyer
+    /// found through `list_providers` reaches its x402 endpoint.
+    public entry fun update_endpoint(provider: &signer, endpoint: String) acquires Provider {
+        let addr = signer::address_of(provider);
+        assert!(exists<Provider>(addr), E_PROVIDER_NOT_FOUND);
+        assert!(is_valid_endpoint(&endpoint), E_INVALID_ENDPOINT);
+        borrow_global_mut<Provider>(addr).endpoint = endpoint;
+        event::emit(ProviderEndpointUpdated { provider: addr, endpoint });
+    }
+
+    fun is_valid_endpoint(endpoint: &String): bool {
+        let bytes = string::bytes(endpoint);
+        let len = vector::length(bytes);
+        len == 0 || (len <= MAX_ENDPOINT_BYTES && (starts_with(bytes, &b"http://") || starts_with(bytes, &b"https://")))
+    }
+
+    fun starts_with(bytes: &vector<u8>, prefix: &vector<u8>): bool {
+        let n = vector::length(prefix);
+        if (vector::length(bytes) < n) return false;
+        let i = 0;
+        while (i < n) {
+            if (*vector::borrow(bytes, i) != *vector::borrow(prefix, i)) return false;
+            i = i + 1;
+        };
+        true
     }
 
     public entry fun update_availability(provider: &signer, is_active: bool) acquires Provider {
@@ -182,7 +223,7 @@ module computestream::provider_registry {
         let addr = signer::address_of(provider);
         assert!(exists<Provider>(addr), E_PROVIDER_NOT_FOUND);
         assert!(borrow_global<Provider>(addr).active_jobs == 0, E_PROVIDER_HAS_ACTIVE_JOBS);
-        let Provider { provider: _, gpu_type: _, vram_gb: _, price_per_second: _, stake, is_active: _, active_jobs: _, registered_at: _ } =
+        let Provider { provider: _, gpu_type: _, vram_gb: _, price_per_second: _, stake, is_active: _, active_jobs: _, registered_at: _, endpoint: _ } =
             move_from<Provider>(addr);
         let registry = borrow_global_mut<Registry>(@computestream);
         if (stake > 0) {
@@ -227,6 +268,7 @@ module computestream::provider_registry {
             is_active: p.is_active,
             active_jobs: p.active_jobs,
             registered_at: p.registered_at,
+            endpoint: p.endpoint,
         }
     }
 
@@ -278,5 +320,10 @@ module computestream::provider_registry {
     #[test_only]
     public fun provider_deregistered_event(provider: address, stake_returned: u64): ProviderDeregistered {
         ProviderDeregistered { provider, stake_returned }
+    }
+
+    #[test_only]
+    public fun provider_endpoint_updated_event(provider: address, endpoint: String): ProviderEndpointUpdated {
+        ProviderEndpointUpdated { provider, endpoint }
     }
 }

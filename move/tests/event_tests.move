@@ -13,7 +13,7 @@ module computestream::event_tests {
         Self, PaymentProcessed, StreamClosed, StreamOpened, StreamPaused, StreamResumed,
     };
     use computestream::provider_registry::{
-        Self, ProviderAvailabilityUpdated, ProviderDeregistered, ProviderPricingUpdated, ProviderRegistered,
+        Self, ProviderAvailabilityUpdated, ProviderDeregistered, ProviderEndpointUpdated, ProviderPricingUpdated, ProviderRegistered,
     };
     use computestream::test_fixtures as tf;
 
@@ -47,6 +47,16 @@ module computestream::event_tests {
         assert!(vector::length(&event::emitted_events<ProviderPricingUpdated>()) == 1, 1);
         assert!(event::was_event_emitted(&provider_registry::provider_pricing_updated_event(
             @0xb0b, tf::price(), 3_000_000_000_000,
+        )), 2);
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b)]
+    fun update_endpoint_emits_provider_endpoint_updated(fx: &signer, admin: &signer, provider: &signer) {
+        tf::setup_with_provider(fx, admin, provider);
+        provider_registry::update_endpoint(provider, utf8(b"https://gpu.example/"));
+        assert!(vector::length(&event::emitted_events<ProviderEndpointUpdated>()) == 1, 1);
+        assert!(event::was_event_emitted(&provider_registry::provider_endpoint_updated_event(
+            @0xb0b, utf8(b"https://gpu.example/"),
         )), 2);
     }
 

@@ -1694,6 +1694,105 @@ module computestream::scenario_mirror {
         assert!(provider_registry::list_providers(0, 10) == vector[], 11);
     }
 
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b)]
+    fun provider_publishes_its_endpoint(fx: &signer, admin: &signer, provider: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        // step 0: get_provider is a struct, checked by the Rust runner
+        timestamp::update_global_time_for_test_secs(1001);
+        provider_registry::update_endpoint(provider, utf8(b"https://gpu.example:8443/computestream"));
+        // step 1: get_provider is a struct, checked by the Rust runner
+        timestamp::update_global_time_for_test_secs(1002);
+        timestamp::update_global_time_for_test_secs(1003);
+        timestamp::update_global_time_for_test_secs(1004);
+        timestamp::update_global_time_for_test_secs(1005);
+        provider_registry::update_endpoint(provider, utf8(b"https://gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg"));
+        // step 5: get_provider is a struct, checked by the Rust runner
+        timestamp::update_global_time_for_test_secs(1006);
+        timestamp::update_global_time_for_test_secs(1007);
+        provider_registry::update_endpoint(provider, utf8(b"http://127.0.0.1:8080"));
+        // step 7: get_provider is a struct, checked by the Rust runner
+        timestamp::update_global_time_for_test_secs(1008);
+        provider_registry::update_endpoint(provider, utf8(b""));
+        // step 8: get_provider is a struct, checked by the Rust runner
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b)]
+    #[expected_failure(abort_code = 8, location = computestream::provider_registry)]
+    fun provider_publishes_its_endpoint_aborts_at_step_2(fx: &signer, admin: &signer, provider: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        provider_registry::update_endpoint(provider, utf8(b"https://gpu.example:8443/computestream"));
+        timestamp::update_global_time_for_test_secs(1002);
+        provider_registry::update_endpoint(provider, utf8(b"ftp://gpu.example/"));
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b)]
+    #[expected_failure(abort_code = 8, location = computestream::provider_registry)]
+    fun provider_publishes_its_endpoint_aborts_at_step_3(fx: &signer, admin: &signer, provider: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        provider_registry::update_endpoint(provider, utf8(b"https://gpu.example:8443/computestream"));
+        timestamp::update_global_time_for_test_secs(1003);
+        provider_registry::update_endpoint(provider, utf8(b"gpu.example"));
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b)]
+    #[expected_failure(abort_code = 8, location = computestream::provider_registry)]
+    fun provider_publishes_its_endpoint_aborts_at_step_4(fx: &signer, admin: &signer, provider: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        provider_registry::update_endpoint(provider, utf8(b"https://gpu.example:8443/computestream"));
+        timestamp::update_global_time_for_test_secs(1004);
+        provider_registry::update_endpoint(provider, utf8(b"https://ggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg"));
+    }
+
+    #[test(fx = @aptos_framework, admin = @computestream, provider = @0xb0b, stranger = @0x5)]
+    #[expected_failure(abort_code = 2, location = computestream::provider_registry)]
+    fun provider_publishes_its_endpoint_aborts_at_step_6(fx: &signer, admin: &signer, provider: &signer, stranger: &signer) {
+        timestamp::set_time_has_started_for_testing(fx);
+        timestamp::update_global_time_for_test_secs(1000);
+        let (native_coin, native_coin_mint) = new_asset(admin, b"MOVE", 8);
+        provider_registry::init_for_test(admin, native_coin);
+        escrow::init_for_test(admin);
+        primary_fungible_store::mint(&native_coin_mint, @0xb0b, 1000000000);
+        primary_fungible_store::mint(&native_coin_mint, @0x5, 1000000000);
+        provider_registry::register_provider(provider, utf8(b"H100"), 80, 2000000000000, 100000000);
+        timestamp::update_global_time_for_test_secs(1001);
+        provider_registry::update_endpoint(provider, utf8(b"https://gpu.example:8443/computestream"));
+        timestamp::update_global_time_for_test_secs(1005);
+        provider_registry::update_endpoint(provider, utf8(b"https://gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg"));
+        timestamp::update_global_time_for_test_secs(1006);
+        provider_registry::update_endpoint(stranger, utf8(b"https://elsewhere.example/"));
+    }
+
     #[test(fx = @aptos_framework, admin = @computestream, buyer = @0xa11ce, provider = @0xb0b, stranger = @0x5)]
     fun provider_rejects_pending_jobs(fx: &signer, admin: &signer, buyer: &signer, provider: &signer, stranger: &signer) {
         timestamp::set_time_has_started_for_testing(fx);

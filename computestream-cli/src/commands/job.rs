@@ -44,6 +44,11 @@ pub(super) enum JobCmd {
         /// BUYER/ID.
         job: String,
     },
+    /// Turn down a pending job (the signer is its provider). JOB is BUYER/ID.
+    Reject {
+        /// BUYER/ID.
+        job: String,
+    },
     /// Cancel one of the signer's pending jobs.
     Cancel {
         /// Job id (a number).
@@ -93,6 +98,14 @@ pub(super) async fn run(cli: &Cli, cmd: &JobCmd) -> Result<ExitCode, String> {
         JobCmd::Fail { job } => {
             let j = job_arg(job)?;
             let call = Call::FailJob {
+                buyer: j.buyer,
+                job_id: j.id,
+            };
+            execute(cli, call).await
+        }
+        JobCmd::Reject { job } => {
+            let j = job_arg(job)?;
+            let call = Call::RejectJob {
                 buyer: j.buyer,
                 job_id: j.id,
             };

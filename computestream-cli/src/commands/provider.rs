@@ -27,7 +27,7 @@ pub(super) enum ProviderCmd {
         #[arg(long)]
         stake: u64,
     },
-    /// Change availability and/or price.
+    /// Change availability, price and/or the published service URL.
     Update {
         /// Accept new jobs or not.
         #[arg(long)]
@@ -35,6 +35,9 @@ pub(super) enum ProviderCmd {
         /// New price in base units per hour.
         #[arg(long)]
         price_per_hour: Option<u64>,
+        /// The service URL buyers reach (http:// or https://; "" withdraws it).
+        #[arg(long)]
+        endpoint: Option<String>,
     },
     /// Registered providers.
     List {
@@ -74,7 +77,8 @@ pub(super) async fn run(cli: &Cli, cmd: &ProviderCmd) -> Result<ExitCode, String
         ProviderCmd::Update {
             available,
             price_per_hour,
-        } => update(cli, *available, *price_per_hour).await,
+            endpoint,
+        } => update(cli, *available, *price_per_hour, endpoint.clone()).await,
         ProviderCmd::List { offset, limit } => {
             let list = View::ListProviders {
                 offset: *offset,
@@ -90,14 +94,15 @@ pub(super) async fn run(cli: &Cli, cmd: &ProviderCmd) -> Result<ExitCode, String
     }
 }
 
-/// Availability and price are separate contract calls: one transaction for each given.
+/// Availability, price and endpoint are separate contract calls: one transaction for each given.
 async fn update(
     cli: &Cli,
     available: Option<bool>,
     price_per_hour: Option<u64>,
+    endpoint: Option<String>,
 ) -> Result<ExitCode, String> {
-    if available.is_none() && price_per_hour.is_none() {
-        return Err("provider update: pass --available and/or --price-per-hour".into());
+    if available.is_none() && price_per_hour.is_none() && endpoint.is_none() {
+        return Err("provider update: pass --available, --price-per-hour and/or --endpoint".into());
     }
     if let Some(is_active) = available {
         execute(cli, Call::UpdateAvailability { is_active }).await?;
@@ -105,6 +110,9 @@ async fn update(
     if let Some(per_hour) = price_per_hour {
         let price_per_second = Rate::per_hour(per_hour).nanos_per_second();
         execute(cli, Call::UpdatePricing { price_per_second }).await?;
+    }
+    if let Some(endpoint) = endpoint {
+        execute(cli, Call::UpdateEndpoint { endpoint }).await?;
     }
     Ok(ExitCode::SUCCESS)
 }

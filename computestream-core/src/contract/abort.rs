@@ -64,6 +64,8 @@ abort_codes! {
     ProviderHasActiveJobs = 6 in ProviderRegistry as "E_PROVIDER_HAS_ACTIVE_JOBS";
     /// Publishing on a chain with no fungible-asset metadata at `0xa` (the native coin).
     NativeAssetMissing = 7 in ProviderRegistry as "E_NATIVE_ASSET_MISSING";
+    /// An endpoint that is neither empty nor an `http://`/`https://` URL of at most 256 bytes.
+    InvalidEndpoint = 8 in ProviderRegistry as "E_INVALID_ENDPOINT";
     /// No job with that id under that buyer.
     JobNotFound = 10 in JobRegistry as "E_JOB_NOT_FOUND";
     /// The signer is not the job's provider.

@@ -74,6 +74,8 @@ events! {
     ProviderPricingUpdated in ProviderRegistry { provider: AccountAddress, old_price: u128, new_price: u128 }
     /// A provider left and took its stake back.
     ProviderDeregistered in ProviderRegistry { provider: AccountAddress, stake_returned: u64 }
+    /// A provider published or withdrew its service URL.
+    ProviderEndpointUpdated in ProviderRegistry { provider: AccountAddress, endpoint: String }
     /// A buyer created a job.
     JobCreated in JobRegistry { buyer: AccountAddress, job_id: u64, provider: AccountAddress, docker_image: String, escrow_amount: u64, max_duration: u64 }
     /// The provider started a job.

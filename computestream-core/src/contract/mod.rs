@@ -251,6 +251,9 @@ macro_rules! for_each_entry_function {
             UpdateAvailability => ProviderRegistry::update_availability { is_active: bool }
             /// Sets the sender's price for new streams.
             UpdatePricing => ProviderRegistry::update_pricing { price_per_second: u128 }
+            /// Publishes the sender's service URL (`http://` or `https://`, at most 256 bytes;
+            /// empty withdraws it), where buyers reach its x402 endpoint.
+            UpdateEndpoint => ProviderRegistry::update_endpoint { endpoint: String }
             /// Removes the sender's provider record and returns its stake.
             Deregister => ProviderRegistry::deregister {}
             /// Creates a pending job for `provider`, funded by the sender.
@@ -449,6 +452,9 @@ mod tests {
             Call::UpdateAvailability { is_active: false },
             Call::UpdatePricing {
                 price_per_second: u128::MAX,
+            },
+            Call::UpdateEndpoint {
+                endpoint: "https://gpu.example/".into(),
             },
             Call::Deregister {},
             Call::CreateJob {

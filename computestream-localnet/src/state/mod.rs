@@ -250,6 +250,7 @@ impl State {
             Call::UpdatePricing { price_per_second } => {
                 self.update_pricing(fx_ref, sender, price_per_second)
             }
+            Call::UpdateEndpoint { endpoint } => self.update_endpoint(fx_ref, sender, endpoint),
             Call::Deregister {} => self.deregister(fx_ref, sender),
             Call::CreateJob {
                 provider,

@@ -34,6 +34,7 @@ impl State {
                 is_active: true,
                 active_jobs: 0,
                 registered_at: now,
+                endpoint: String::new(),
             },
         );
         self.provider_list.push_back(sender);
@@ -51,6 +52,24 @@ impl State {
         self.providers
             .get_mut(&provider)
             .ok_or(Abort::ProviderNotFound)
+    }
+
+    pub(super) fn update_endpoint(
+        &mut self,
+        fx: &mut Vec<ContractEvent>,
+        sender: AccountAddress,
+        endpoint: String,
+    ) -> Exec {
+        let p = self.provider_mut(sender)?;
+        ensure(is_valid_endpoint(&endpoint), Abort::InvalidEndpoint)?;
+        p.endpoint = endpoint.clone();
+        fx.push(ContractEvent::ProviderEndpointUpdated(
+            ProviderEndpointUpdated {
+                provider: sender,
+                endpoint,
+            },
+        ));
+        Ok(())
     }
 
     pub(super) fn update_availability(
@@ -110,4 +129,15 @@ impl State {
         }));
         Ok(())
     }
+}
+
+/// The longest service URL a provider may publish (`MAX_ENDPOINT_BYTES` in Move).
+const MAX_ENDPOINT_BYTES: usize = 256;
+
+/// Empty (withdrawn), or an `http://`/`https://` URL of at most [`MAX_ENDPOINT_BYTES`] bytes:
+/// `is_valid_endpoint` in Move, byte for byte.
+fn is_valid_endpoint(endpoint: &str) -> bool {
+    endpoint.is_empty()
+        || (endpoint.len() <= MAX_ENDPOINT_BYTES
+            && (endpoint.starts_with("http://") || endpoint.starts_with("https://")))
 }
