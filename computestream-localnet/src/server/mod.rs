@@ -13,6 +13,9 @@
 #![allow(clippy::result_large_err)]
 
 mod json;
+mod serve;
+
+pub use serve::{HEADER_READ_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_CONNECTIONS, REQUEST_TIMEOUT};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -27,18 +30,15 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::LocalLedger;
 use computestream_core::contract::{AbortModule, Module, View, ViewRequest};
 use computestream_core::error::{Error, RejectReason, Result};
 use computestream_core::ledger::{Ledger, TxnOutcome};
 use computestream_core::types::{AccountAddress, AssetId};
-
-/// Largest request body (the node's transaction size limit).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 struct AppState {
     ledger: Arc<LocalLedger>,
@@ -514,8 +514,16 @@ async fn not_found() -> Response {
     )
 }
 
-/// The localnet's routes over `ledger`.
+/// The localnet's node API and faucet over `ledger`, with the default [`Limits`]: everything
+/// [`Localnet`] serves except the connection-level limits (the header-read deadline and the
+/// connection cap live in its accept loop). A `tower::Service`, so it can be driven in process
+/// (e.g. by a fuzz target) without a socket.
 pub fn router(ledger: Arc<LocalLedger>) -> Router {
+    router_with_limits(ledger, &Limits::default())
+}
+
+/// [`router`] with the request limits of `limits` (body size, time to answer).
+pub fn router_with_limits(ledger: Arc<LocalLedger>, limits: &Limits) -> Router {
     let state = Arc::new(AppState {
         ledger,
         faucet: Mutex::new(HashMap::new()),
@@ -537,7 +545,11 @@ pub fn router(ledger: Arc<LocalLedger>) -> Router {
         .route("/mint", post(mint))
         .route("/fund", post(fund))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .with_state(state)
 }
 
@@ -551,24 +563,23 @@ pub struct Localnet {
 }
 
 impl Localnet {
-    /// Serves `ledger` on `addr` (port 0: a free port) in the current tokio runtime.
+    /// Serves `ledger` on `addr` (port 0: a free port) in the current tokio runtime, with the
+    /// default [`Limits`].
     pub async fn start(ledger: Arc<LocalLedger>, addr: SocketAddr) -> Result<Localnet> {
+        Localnet::start_with_limits(ledger, addr, Limits::default()).await
+    }
+
+    /// [`Localnet::start`] with other [`Limits`].
+    pub async fn start_with_limits(
+        ledger: Arc<LocalLedger>,
+        addr: SocketAddr,
+        limits: Limits,
+    ) -> Result<Localnet> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router(ledger);
-        // Small request/response pairs: without TCP_NODELAY, Nagle's algorithm and delayed
-        // ACKs add ~40 ms to every keep-alive round trip.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let app = router_with_limits(ledger, &limits);
+        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
         Ok(Localnet {
             url: format!("http://{addr}"),
             addr,
