@@ -9,7 +9,7 @@ use std::time::Duration;
 use computestream_localnet::server::Limits;
 use computestream_localnet::{LocalLedger, Localnet};
 use computestream_testkit::get_json;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -48,12 +48,14 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
         .with_header_read_timeout(Duration::from_secs(1))
         .with_request_timeout(Duration::from_secs(2));
     let (_, net) = net_with(limits).await;
-    // (what the client sends before stalling, what the server answers before closing)
-    let cases: [(&str, &[u8], &str); 4] = [
-        ("nothing at all", b"", ""),
+    // (what the client sends before stalling, the start and a part of what the server answers
+    // before closing)
+    let cases: [(&str, &[u8], &str, &str); 4] = [
+        ("nothing at all", b"", "", ""),
         (
             "half the headers",
             b"GET /v1 HTTP/1.1\r\nHost: localnet\r\n",
+            "",
             "",
         ),
         (
@@ -62,18 +64,20 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
               Content-Type: application/x.aptos.signed_transaction+bcs\r\n\
               Content-Length: 100\r\n\r\nabcde",
             "HTTP/1.1 408",
+            r#""error_code":"web_framework_error""#,
         ),
         (
             "an idle keep-alive connection",
             b"GET /v1 HTTP/1.1\r\nHost: localnet\r\n\r\n",
             "HTTP/1.1 200",
+            r#""chain_id":4"#,
         ),
     ];
     // 25 of each: 100 stalled connections, as the probe of issue 14 held open.
     let mut stalled = Vec::new();
-    for (name, bytes, answer) in cases {
+    for (name, bytes, start, part) in cases {
         for _ in 0..25 {
-            stalled.push((name, answer, stall(net.addr(), bytes).await));
+            stalled.push((name, start, part, stall(net.addr(), bytes).await));
         }
     }
 
@@ -84,11 +88,14 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
         assert_eq!(info["chain_id"], json!(4));
     }
 
-    for (name, answer, mut tcp) in stalled {
+    for (name, start, part, mut tcp) in stalled {
         let received = read_until_closed(&mut tcp, GENEROUS)
             .await
             .unwrap_or_else(|| panic!("{name}: still open after {GENEROUS:?}"));
-        assert!(received.starts_with(answer), "{name}: {received:?}");
+        assert!(
+            received.starts_with(start) && received.contains(part),
+            "{name}: {received:?}"
+        );
     }
     let (status, _) = get_json(&net.node_url()).await;
     assert_eq!(status, 200);
@@ -114,4 +121,194 @@ async fn connections_over_the_cap_wait_for_a_free_slot() {
         .expect("a freed slot serves the next client");
     assert_eq!(status, 200);
     assert_eq!(info["chain_id"], json!(4));
+}
+
+/// `method url` with an optional `(content type, body)`: status, headers and body text.
+async fn send(
+    method: &str,
+    url: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = computestream_core::http_client().request(method, url);
+    if let Some((content_type, body)) = body {
+        request = request.header("content-type", content_type).body(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+/// Checks an error body is the node's: a JSON object with a string `message` and the
+/// expected `error_code`.
+fn assert_node_error(name: &str, content_type: Option<&str>, body: &str, code: &str) {
+    assert!(
+        content_type.is_some_and(|t| t.starts_with("application/json")),
+        "{name}: content type {content_type:?}"
+    );
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}: {e} in {body:?}"));
+    assert!(v["message"].is_string(), "{name}: {v}");
+    assert_eq!(v["error_code"], code, "{name}: {v}");
+}
+
+/// A request and the node error it must get.
+struct Probe {
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    body: Option<(&'static str, Vec<u8>)>,
+    status: u16,
+    error_code: &'static str,
+}
+
+impl Probe {
+    fn new(
+        name: &'static str,
+        method: &'static str,
+        path: &'static str,
+        status: u16,
+        error_code: &'static str,
+    ) -> Probe {
+        Probe {
+            name,
+            method,
+            path,
+            body: None,
+            status,
+            error_code,
+        }
+    }
+
+    fn body(self, content_type: &'static str, body: Vec<u8>) -> Probe {
+        Probe {
+            body: Some((content_type, body)),
+            ..self
+        }
+    }
+}
+
+#[tokio::test]
+async fn framework_errors_are_in_the_node_error_shape() {
+    let (_, net) = net_with(Limits::default()).await;
+    let framework = "web_framework_error";
+    let probes = [
+        Probe::new(
+            "body over the limit",
+            "POST",
+            "/v1/transactions",
+            413,
+            framework,
+        )
+        .body(
+            "application/x.aptos.signed_transaction+bcs",
+            vec![0; 70 * 1024],
+        ),
+        Probe::new(
+            "faucet amount not a number",
+            "POST",
+            "/mint?address=zz&amount=x",
+            400,
+            framework,
+        ),
+        Probe::new(
+            "faucet amount missing",
+            "POST",
+            "/mint?address=0x1",
+            400,
+            framework,
+        ),
+        Probe::new(
+            "faucet address not UTF-8",
+            "POST",
+            "/mint?address=%FF&amount=1",
+            400,
+            "invalid_input",
+        ),
+        Probe::new(
+            "faucet address not hex",
+            "POST",
+            "/mint?address=zz&amount=1",
+            400,
+            "invalid_input",
+        ),
+        Probe::new("fund body not JSON", "POST", "/fund", 400, "invalid_input")
+            .body("application/json", b"nope".to_vec()),
+        Probe::new(
+            "listing transactions (not served)",
+            "GET",
+            "/v1/transactions?limit=1",
+            405,
+            framework,
+        ),
+        Probe::new("view by GET", "GET", "/v1/view", 405, framework),
+        Probe::new(
+            "DELETE an account",
+            "DELETE",
+            "/v1/accounts/0x1",
+            405,
+            framework,
+        ),
+        Probe::new("path not UTF-8", "GET", "/v1/accounts/%FF", 400, framework),
+        Probe::new(
+            "unknown route",
+            "GET",
+            "/v1/blocks/by_height/1",
+            404,
+            framework,
+        ),
+    ];
+    for p in probes {
+        let url = format!("{}{}", net.url(), p.path);
+        let (status, headers, text) = send(p.method, &url, p.body).await;
+        assert_eq!(status, p.status, "{}: {text}", p.name);
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        assert_node_error(p.name, content_type, &text, p.error_code);
+        if status == 405 {
+            assert!(headers.contains_key("allow"), "{}: {headers:?}", p.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn requests_no_parser_accepts_get_node_errors() {
+    let (_, net) = net_with(Limits::default()).await;
+    let many_headers: String = (0..101).map(|i| format!("x-h{i}: 1\r\n")).collect();
+    let long_target = format!("/v1/accounts/0x{}", "a".repeat(70 * 1024));
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "`<` in the path",
+            "GET /v1/accounts/<script> HTTP/1.1\r\nHost: l\r\n\r\n".into(),
+            "HTTP/1.1 400",
+        ),
+        (
+            "a header without a colon",
+            "GET /v1 HTTP/1.1\r\nHost l\r\n\r\n".into(),
+            "HTTP/1.1 400",
+        ),
+        (
+            "101 headers",
+            format!("GET /v1 HTTP/1.1\r\nHost: l\r\n{many_headers}\r\n"),
+            "HTTP/1.1 431",
+        ),
+        (
+            "a 70 KiB target",
+            format!("GET {long_target} HTTP/1.1\r\nHost: l\r\n\r\n"),
+            "HTTP/1.1 414",
+        ),
+    ];
+    for (name, request, status_line) in cases {
+        let mut tcp = stall(net.addr(), request.as_bytes()).await;
+        let received = read_until_closed(&mut tcp, GENEROUS)
+            .await
+            .unwrap_or_else(|| panic!("{name}: still open after {GENEROUS:?}"));
+        let (head, body) = received
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("{name}: {received:?}"));
+        assert!(head.starts_with(status_line), "{name}: {head}");
+        let content_type = head.lines().find_map(|l| l.strip_prefix("content-type: "));
+        assert_node_error(name, content_type, body, "web_framework_error");
+    }
+    let (status, _) = get_json(&net.node_url()).await;
+    assert_eq!(status, 200);
 }

@@ -7,7 +7,9 @@
 //! the contracts' module ABIs, `POST /v1/transactions` (BCS), `POST /v1/transactions/simulate`,
 //! `GET /v1/transactions/by_hash/{hash}` and `wait_by_hash`, `POST /v1/view` (JSON or BCS
 //! arguments, JSON or BCS results), `GET /v1/estimate_gas_price`, and the faucet's
-//! `POST /mint?address=&amount=` and `POST /fund`. Errors use the node's JSON error shape.
+//! `POST /mint?address=&amount=` and `POST /fund`. Every error, down to a request the HTTP
+//! parser refuses, is in the node's JSON shape (`{message, error_code, vm_error_code}`) with
+//! the node's status.
 
 // Handlers return a ready `Response` as their error: it is built once, on the error path.
 #![allow(clippy::result_large_err)]
@@ -47,6 +49,15 @@ struct AppState {
 
 type Shared = State<Arc<AppState>>;
 
+/// The body of an error in the node's shape: `{message, error_code, vm_error_code}`.
+fn node_error_json(code: &str, message: impl Into<String>, vm: Option<u64>) -> Value {
+    let mut body = json!({"message": message.into(), "error_code": code});
+    if let Some(vm) = vm {
+        body["vm_error_code"] = json!(vm);
+    }
+    body
+}
+
 /// An error in the node's shape: `{message, error_code, vm_error_code}`.
 fn node_error(
     status: StatusCode,
@@ -54,11 +65,41 @@ fn node_error(
     message: impl Into<String>,
     vm: Option<u64>,
 ) -> Response {
-    let mut body = json!({"message": message.into(), "error_code": code});
-    if let Some(vm) = vm {
-        body["vm_error_code"] = json!(vm);
+    (status, axum::Json(node_error_json(code, message, vm))).into_response()
+}
+
+/// The web framework's own error answers in the node's shape, as the node converts those of
+/// its framework (poem): an extractor's rejection (a query string, path or body it cannot
+/// read, a body over the limit), a 405, the request deadline's 408. The status and headers
+/// (e.g. `Allow`) stay, the error code is `web_framework_error` and the framework's text the
+/// message. Answers already in the node's JSON shape pass through.
+async fn node_shaped_framework_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
     }
-    (status, axum::Json(body)).into_response()
+    let (mut parts, body) = response.into_parts();
+    // Rejection texts are one line; a longer body is not one, and its text is not needed.
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let message = match text.trim() {
+        "" => status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase(),
+        text => text.to_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    let body = node_error_json("web_framework_error", message, None).to_string();
+    Response::from_parts(parts, body.into())
 }
 
 fn reject_code(reason: RejectReason) -> Option<u64> {
@@ -514,6 +555,15 @@ async fn not_found() -> Response {
     )
 }
 
+async fn method_not_allowed() -> Response {
+    node_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "web_framework_error",
+        "method not allowed",
+        None,
+    )
+}
+
 /// The localnet's node API and faucet over `ledger`, with the default [`Limits`]: everything
 /// [`Localnet`] serves except the connection-level limits (the header-read deadline and the
 /// connection cap live in its accept loop). A `tower::Service`, so it can be driven in process
@@ -545,11 +595,13 @@ pub fn router_with_limits(ledger: Arc<LocalLedger>, limits: &Limits) -> Router {
         .route("/mint", post(mint))
         .route("/fund", post(fund))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        .layer(axum::middleware::map_response(node_shaped_framework_errors))
         .with_state(state)
 }
 

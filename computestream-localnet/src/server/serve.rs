@@ -3,13 +3,17 @@
 //! per-request limits (body size, time to answer) are layers of the router, so an in-process
 //! caller of [`super::router`] gets them too.
 
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot};
 
@@ -99,7 +103,10 @@ pub(super) async fn serve(
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
+        .header_read_timeout(limits.header_read_timeout)
+        // One buffer per write, so that a head hyper writes is whole in one `poll_write`
+        // (see `NodeShapedParseErrors`); the localnet's responses are small.
+        .writev(false);
     loop {
         // A slot first, then a connection: over the cap, connections wait in the backlog
         // rather than being accepted and starved.
@@ -128,8 +135,10 @@ pub(super) async fn serve(
         // Small request/response pairs: without TCP_NODELAY, Nagle's algorithm and delayed
         // ACKs add ~40 ms to every keep-alive round trip.
         let _ = tcp.set_nodelay(true);
-        let connection =
-            http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(app.clone()));
+        let connection = http.serve_connection(
+            TokioIo::new(NodeShapedParseErrors::new(tcp)),
+            TowerToHyperService::new(app.clone()),
+        );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = connection.await;
@@ -146,4 +155,162 @@ fn is_connection_error(e: &std::io::Error) -> bool {
         e.kind(),
         ConnectionRefused | ConnectionAborted | ConnectionReset
     )
+}
+
+/// hyper answers a request it cannot parse (a character no URI allows, as in `GET /v1/<x>`, a
+/// malformed header, too many headers, a target over 64 KiB) itself, with a bodiless 400, 431
+/// or 414, and closes the connection: the router never sees the request. This writes the
+/// node's JSON error in place of that answer. It is recognised by its shape: an error head
+/// with `content-length: 0` and nothing after it, which the router never writes (every error
+/// it answers has a JSON body).
+struct NodeShapedParseErrors<T> {
+    io: T,
+    /// The node-shaped answer and how much of it is written.
+    replacement: Option<(Vec<u8>, usize)>,
+}
+
+impl<T> NodeShapedParseErrors<T> {
+    fn new(io: T) -> Self {
+        NodeShapedParseErrors {
+            io,
+            replacement: None,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> NodeShapedParseErrors<T> {
+    fn poll_write_replacement(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some((bytes, written)) = &mut self.replacement {
+            if *written == bytes.len() {
+                self.replacement = None;
+                break;
+            }
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &bytes[*written..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            *written += n;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for NodeShapedParseErrors<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for NodeShapedParseErrors<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_write_replacement(cx))?;
+        if let Some(answer) = node_shaped_parse_error(buf) {
+            this.replacement = Some((answer, 0));
+            // hyper's head counts as written; the answer goes out now or on the flush (and
+            // shutdown) that follows it.
+            if let Poll::Ready(Err(e)) = this.poll_write_replacement(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(buf.len()));
+        }
+        Pin::new(&mut this.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_write_replacement(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_write_replacement(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
+}
+
+/// The node-shaped answer for `written` if it is hyper's own answer to an unparsable request:
+/// its status line and headers (the date), a JSON body and `connection: close`.
+fn node_shaped_parse_error(written: &[u8]) -> Option<Vec<u8>> {
+    let head = std::str::from_utf8(written)
+        .ok()?
+        .strip_suffix("\r\n\r\n")?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next()?;
+    let message = match status_line {
+        "HTTP/1.1 400 Bad Request" => "invalid HTTP request: malformed request line or headers",
+        "HTTP/1.1 414 URI Too Long" => "request target too long",
+        "HTTP/1.1 431 Request Header Fields Too Large" => "request headers too large",
+        _ => return None,
+    };
+    let (empty_body, other_headers): (Vec<&str>, Vec<&str>) =
+        lines.partition(|line| line.eq_ignore_ascii_case("content-length: 0"));
+    if empty_body.len() != 1 || other_headers.iter().any(|line| line.is_empty()) {
+        return None;
+    }
+    let body = super::node_error_json("web_framework_error", message, None).to_string();
+    let mut answer = format!("{status_line}\r\n");
+    let mut closes = false;
+    for line in other_headers {
+        closes |= line.eq_ignore_ascii_case("connection: close");
+        answer.push_str(line);
+        answer.push_str("\r\n");
+    }
+    if !closes {
+        // hyper closes the connection after this answer whether it says so or not.
+        answer.push_str("connection: close\r\n");
+    }
+    answer.push_str(&format!(
+        "content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    Some(answer.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::node_shaped_parse_error;
+
+    #[test]
+    fn only_hyper_s_bodiless_error_heads_are_replaced() {
+        let date = "date: Thu, 01 Jan 2026 00:00:00 GMT";
+        // As hyper 1.12 writes it.
+        let hypers = format!(
+            "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n{date}\r\ncontent-length: 0\r\n\r\n"
+        );
+        let answer =
+            String::from_utf8(node_shaped_parse_error(hypers.as_bytes()).unwrap()).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{head}");
+        assert!(head.contains(date), "{head}");
+        assert_eq!(head.matches("connection: close").count(), 1, "{head}");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["error_code"], "web_framework_error");
+
+        for kept in [
+            // The router's errors carry a body.
+            "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}".to_string(),
+            // A head whose body follows in another write.
+            "HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n".to_string(),
+            // Not an error.
+            format!("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n{date}\r\n\r\n"),
+            // Part of a head.
+            "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n".to_string(),
+        ] {
+            assert_eq!(node_shaped_parse_error(kept.as_bytes()), None, "{kept:?}");
+        }
+    }
 }
