@@ -1,14 +1,21 @@
-//! The localnet against clients that misbehave below the API: stalled requests, connection
-//! floods and bytes no HTTP parser accepts. Each is cut off or answered in the node's error
-//! shape, and well-behaved clients are served all the while. (Project issue 14.)
+//! The localnet against what an outside probe sent it (project issue 14): stalled requests,
+//! connection floods and bytes no HTTP parser accepts are cut off or answered in the node's
+//! error shape while well-behaved clients are served; where the probe found the localnet
+//! lenient (simulating signed transactions, malformed `ledger_version`s) it answers as the
+//! node does.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aptos_sdk::aptos_bcs;
+use aptos_sdk::transaction::{RawTransaction, SignedTransaction, TransactionPayload};
+use aptos_sdk::types::ChainId;
+use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS};
+use computestream_core::{AssetId, Ledger, Signer};
 use computestream_localnet::server::Limits;
 use computestream_localnet::{LocalLedger, Localnet};
-use computestream_testkit::get_json;
+use computestream_testkit::{get_json, post};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -311,4 +318,139 @@ async fn requests_no_parser_accepts_get_node_errors() {
     }
     let (status, _) = get_json(&net.node_url()).await;
     assert_eq!(status, 200);
+}
+
+fn signed(signer: &Signer, seq: u64, expires: u64, call: &Call) -> SignedTransaction {
+    let raw = RawTransaction::new(
+        signer.address(),
+        seq,
+        TransactionPayload::EntryFunction(call.entry_function(LOCAL_CONTRACT_ADDRESS).unwrap()),
+        200_000,
+        100,
+        expires,
+        ChainId::new(4),
+    );
+    signer.sign(&raw).unwrap()
+}
+
+const SIGNED_TXN: &str = "application/x.aptos.signed_transaction+bcs";
+
+#[tokio::test]
+async fn simulation_refuses_a_valid_signature_as_the_node_does() {
+    let (ledger, net) = net_with(Limits::default()).await;
+    let url = format!("{}/transactions/simulate", net.node_url());
+    let signer = Signer::from_seed("hostile:simulate");
+    let txn = signed(&signer, 0, ledger.now_secs() + 60, &Call::Deregister {});
+    // (what is sent, status, error code or "" for a simulation result)
+    let cases = [
+        ("a valid signature", txn.clone(), 400, "invalid_input"),
+        (
+            "the signature zeroed, as the SDKs send",
+            txn.for_simulate_endpoint(),
+            200,
+            "",
+        ),
+    ];
+    for (name, txn, status, code) in cases {
+        let (got, v) = post(&url, SIGNED_TXN, aptos_bcs::to_bytes(&txn).unwrap()).await;
+        assert_eq!(got, status, "{name}: {v}");
+        if code.is_empty() {
+            assert_eq!(v[0]["type"], "user_transaction", "{name}: {v}");
+        } else {
+            assert_eq!(v["error_code"], code, "{name}: {v}");
+            assert_eq!(
+                v["message"], "Simulated transactions must not have a valid signature",
+                "{name}: {v}"
+            );
+        }
+    }
+    assert_eq!(ledger.sequence_number(signer.address()).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn ledger_versions_are_checked_as_the_node_checks_them() {
+    let (ledger, net) = net_with(Limits::default()).await;
+    let signer = Signer::from_seed("hostile:versions");
+    let txn = signed(&signer, 0, ledger.now_secs() + 60, &Call::Deregister {});
+    ledger.submit(&txn).await.unwrap();
+    let latest = ledger.version();
+    assert!(latest > 0);
+
+    let account = signer.address().to_hex();
+    let contract = LOCAL_CONTRACT_ADDRESS.to_hex();
+    let reads = [
+        format!("/accounts/{account}"),
+        format!("/accounts/{account}/resources"),
+        format!("/accounts/{account}/resource/0x1::account::Account"),
+        format!("/accounts/{contract}/module/payment_stream"),
+    ];
+    let balance = json!({
+        "function": "0x1::primary_fungible_store::balance",
+        "type_arguments": [],
+        "arguments": [account, AssetId::NATIVE.0.to_hex()],
+    });
+    let framework = "web_framework_error";
+    let (after, before) = ((latest + 1).to_string(), (latest - 1).to_string());
+    let versions: [(&str, u16, &str); 9] = [
+        ("-1", 400, framework),
+        ("abc", 400, framework),
+        ("1e23", 400, framework),
+        ("", 400, framework),
+        ("18446744073709551616", 400, framework),
+        (&after, 404, "version_not_found"),
+        (&before, 410, "version_pruned"),
+        (&latest.to_string(), 200, ""),
+        ("no ledger_version", 200, ""),
+    ];
+    for (version, status, code) in versions {
+        let query = match version {
+            "no ledger_version" => String::new(),
+            v => format!("?ledger_version={v}"),
+        };
+        let mut answers = Vec::new();
+        for read in &reads {
+            let url = format!("{}{read}{query}", net.node_url());
+            answers.push((url.clone(), get_json(&url).await));
+        }
+        let url = format!("{}/view{query}", net.node_url());
+        answers.push((
+            url.clone(),
+            post(&url, "application/json", balance.to_string()).await,
+        ));
+        for (url, (got, v)) in answers {
+            assert_eq!(got, status, "{url}: {v}");
+            if !code.is_empty() {
+                assert_eq!(v["error_code"], code, "{url}: {v}");
+                assert!(v["message"].is_string(), "{url}: {v}");
+            }
+        }
+    }
+}
+
+/// Not a defect: for a sequence-number transaction neither the node's mempool nor the VM's
+/// prologue bounds the expiration from above (only orderless transactions must expire within
+/// 60 s), so an expiration of u64::MAX is accepted there and here.
+#[tokio::test]
+async fn an_expiration_of_u64_max_is_accepted_as_on_the_node() {
+    let (_, net) = net_with(Limits::default()).await;
+    let signer = Signer::from_seed("hostile:forever");
+    let txn = signed(
+        &signer,
+        0,
+        u64::MAX,
+        &Call::UpdateAvailability { is_active: true },
+    );
+    let simulated = txn.for_simulate_endpoint();
+    let url = format!("{}/transactions/simulate", net.node_url());
+    let (status, v) = post(&url, SIGNED_TXN, aptos_bcs::to_bytes(&simulated).unwrap()).await;
+    assert_eq!(status, 200, "{v}");
+
+    let url = format!("{}/transactions", net.node_url());
+    let (status, pending) = post(&url, SIGNED_TXN, aptos_bcs::to_bytes(&txn).unwrap()).await;
+    assert_eq!(status, 202, "{pending}");
+    let hash = pending["hash"].as_str().unwrap();
+    let (status, committed) =
+        get_json(&format!("{}/transactions/by_hash/{hash}", net.node_url())).await;
+    assert_eq!(status, 200, "{committed}");
+    assert_eq!(committed["expiration_timestamp_secs"], u64::MAX.to_string());
 }

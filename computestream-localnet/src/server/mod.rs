@@ -40,6 +40,7 @@ use crate::LocalLedger;
 use computestream_core::contract::{AbortModule, Module, View, ViewRequest};
 use computestream_core::error::{Error, RejectReason, Result};
 use computestream_core::ledger::{Ledger, TxnOutcome};
+use computestream_core::tx::verify_signed_transaction;
 use computestream_core::types::{AccountAddress, AssetId};
 
 struct AppState {
@@ -187,11 +188,68 @@ async fn ledger_info(State(s): Shared) -> Response {
     .into_response()
 }
 
-async fn account(State(s): Shared, Path(addr): Path<String>) -> Response {
+/// The `ledger_version` query parameter of the node's state reads.
+#[derive(Deserialize)]
+struct AtVersion {
+    ledger_version: Option<String>,
+}
+
+impl AtVersion {
+    /// Whether the localnet can answer at the requested version. It keeps only the latest
+    /// state, so it answers at that one (or when none is given); a later one is the node's
+    /// 404 `version_not_found`, an earlier one its 410 `version_pruned`, and one that is not a
+    /// u64 its 400 (a parameter its framework could not parse).
+    fn check(&self, ledger: &LocalLedger) -> std::result::Result<(), Response> {
+        let Some(text) = &self.ledger_version else {
+            return Ok(());
+        };
+        let requested: u64 = text.parse().map_err(|e| {
+            node_error(
+                StatusCode::BAD_REQUEST,
+                "web_framework_error",
+                format!(
+                    "failed to parse parameter `ledger_version`: Parsing u64 string {text:?} \
+                     failed, caused by error: {e}"
+                ),
+                None,
+            )
+        })?;
+        let latest = ledger.version();
+        if requested > latest {
+            return Err(node_error(
+                StatusCode::NOT_FOUND,
+                "version_not_found",
+                format!("Ledger version not found by Ledger version({requested})"),
+                None,
+            ));
+        }
+        if requested < latest {
+            return Err(node_error(
+                StatusCode::GONE,
+                "version_pruned",
+                format!(
+                    "Ledger version({requested}) has been pruned: the localnet keeps only the \
+                     latest state, version {latest}"
+                ),
+                None,
+            ));
+        }
+        Ok(())
+    }
+}
+
+async fn account(
+    State(s): Shared,
+    Path(addr): Path<String>,
+    Query(at): Query<AtVersion>,
+) -> Response {
     let addr = match parse_address(&addr) {
         Ok(a) => a,
         Err(r) => return r,
     };
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     let seq = s.ledger.sequence_number(addr).await.unwrap_or_default();
     axum::Json(json!({
         "sequence_number": seq.to_string(),
@@ -212,18 +270,33 @@ async fn account_resource_json(s: &AppState, addr: AccountAddress) -> Value {
     })
 }
 
-async fn resources(State(s): Shared, Path(addr): Path<String>) -> Response {
-    match parse_address(&addr) {
-        Ok(a) => axum::Json(json!([account_resource_json(&s, a).await])).into_response(),
-        Err(r) => r,
-    }
-}
-
-async fn resource(State(s): Shared, Path((addr, ty)): Path<(String, String)>) -> Response {
+async fn resources(
+    State(s): Shared,
+    Path(addr): Path<String>,
+    Query(at): Query<AtVersion>,
+) -> Response {
     let a = match parse_address(&addr) {
         Ok(a) => a,
         Err(r) => return r,
     };
+    match at.check(&s.ledger) {
+        Ok(()) => axum::Json(json!([account_resource_json(&s, a).await])).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn resource(
+    State(s): Shared,
+    Path((addr, ty)): Path<(String, String)>,
+    Query(at): Query<AtVersion>,
+) -> Response {
+    let a = match parse_address(&addr) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     if ty == "0x1::account::Account" {
         return axum::Json(account_resource_json(&s, a).await).into_response();
     }
@@ -235,11 +308,18 @@ async fn resource(State(s): Shared, Path((addr, ty)): Path<(String, String)>) ->
     )
 }
 
-async fn module(State(s): Shared, Path((addr, name)): Path<(String, String)>) -> Response {
+async fn module(
+    State(s): Shared,
+    Path((addr, name)): Path<(String, String)>,
+    Query(at): Query<AtVersion>,
+) -> Response {
     let a = match parse_address(&addr) {
         Ok(a) => a,
         Err(r) => return r,
     };
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     match Module::from_name(&name) {
         Some(m) if a == s.ledger.contract() => axum::Json(json::module_abi(a, m)).into_response(),
         _ => node_error(
@@ -308,6 +388,16 @@ async fn simulate(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response
         Ok(t) => t,
         Err(r) => return r,
     };
+    // As the node: what is simulated must not be submittable as it stands, or a simulation
+    // endpoint would relay signed transactions (the SDKs zero the signature first).
+    if verify_signed_transaction(&txn).is_ok() {
+        return node_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "Simulated transactions must not have a valid signature",
+            None,
+        );
+    }
     match s.ledger.simulate(&txn).await {
         Ok(outcome) => axum::Json(json!([json::transaction_json(
             s.ledger.contract(),
@@ -428,7 +518,15 @@ fn view_request(contract: AccountAddress, headers: &HeaderMap, body: &[u8]) -> R
     })
 }
 
-async fn view(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response {
+async fn view(
+    State(s): Shared,
+    Query(at): Query<AtVersion>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     let contract = s.ledger.contract();
     let request = match view_request(contract, &headers, &body) {
         Ok(r) => r,
