@@ -313,6 +313,10 @@ async fn requests_no_parser_accepts_get_node_errors() {
             .split_once("\r\n\r\n")
             .unwrap_or_else(|| panic!("{name}: {received:?}"));
         assert!(head.starts_with(status_line), "{name}: {head}");
+        assert!(
+            head.contains("\r\naccess-control-allow-origin: *\r\n"),
+            "{name}: {head}"
+        );
         let content_type = head.lines().find_map(|l| l.strip_prefix("content-type: "));
         assert_node_error(name, content_type, body, "web_framework_error");
     }
@@ -453,4 +457,95 @@ async fn an_expiration_of_u64_max_is_accepted_as_on_the_node() {
         get_json(&format!("{}/transactions/by_hash/{hash}", net.node_url())).await;
     assert_eq!(status, 200, "{committed}");
     assert_eq!(committed["expiration_timestamp_secs"], u64::MAX.to_string());
+}
+
+#[tokio::test]
+async fn pages_from_other_origins_can_read_the_chain_and_submit_to_it() {
+    let (_, net) = net_with(Limits::default()).await;
+    let origin = "http://page.example";
+    let client = computestream_core::http_client();
+    // (path, method and headers the page asks to use)
+    let preflights = [
+        ("/v1/view", "POST", "content-type"),
+        ("/v1/transactions", "POST", "content-type"),
+        (
+            "/v1/transactions/simulate",
+            "POST",
+            "content-type,x-aptos-client",
+        ),
+        ("/v1/accounts/0x1", "GET", "x-aptos-client"),
+        ("/mint?address=0x1&amount=1", "POST", "content-type"),
+    ];
+    for (path, method, asked) in preflights {
+        let response = client
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", net.url()))
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", asked)
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        assert!(response.status().is_success(), "{path}: {response:?}");
+        assert_eq!(header("access-control-allow-origin"), "*", "{path}");
+        assert!(
+            header("access-control-allow-methods").contains(&method.to_ascii_lowercase()),
+            "{path}: {headers:?}"
+        );
+        for name in asked.split(',') {
+            assert!(
+                header("access-control-allow-headers").contains(name),
+                "{path}: {name} in {headers:?}"
+            );
+        }
+    }
+
+    // What the page then sends: answers and errors alike are readable cross-origin.
+    let view = json!({
+        "function": "0x1::primary_fungible_store::balance",
+        "type_arguments": [],
+        "arguments": ["0x1", AssetId::NATIVE.0.to_hex()],
+    });
+    let requests = [
+        ("GET", "/v1", None, 200),
+        ("GET", "/v1/accounts/0x1", None, 200),
+        (
+            "POST",
+            "/v1/view",
+            Some(("application/json", view.to_string().into_bytes())),
+            200,
+        ),
+        (
+            "POST",
+            "/v1/transactions",
+            Some((SIGNED_TXN, vec![1, 2, 3])),
+            400,
+        ),
+        ("GET", "/v1/nothing", None, 404),
+    ];
+    for (method, path, body, status) in requests {
+        let mut request = client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", net.url()),
+            )
+            .header("origin", origin);
+        if let Some((content_type, body)) = body {
+            request = request.header("content-type", content_type).body(body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "*",
+            "{method} {path}"
+        );
+    }
 }

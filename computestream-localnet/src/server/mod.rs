@@ -9,7 +9,7 @@
 //! arguments, JSON or BCS results), `GET /v1/estimate_gas_price`, and the faucet's
 //! `POST /mint?address=&amount=` and `POST /fund`. Every error, down to a request the HTTP
 //! parser refuses, is in the node's JSON shape (`{message, error_code, vm_error_code}`) with
-//! the node's status.
+//! the node's status. Pages from any origin may read it (CORS).
 
 // Handlers return a ready `Response` as their error: it is built once, on the error path.
 #![allow(clippy::result_large_err)]
@@ -22,6 +22,7 @@ pub use serve::{HEADER_READ_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_CONNECTIONS, RE
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aptos_sdk::aptos_bcs;
 use aptos_sdk::transaction::{EntryFunction, SignedTransaction};
@@ -29,11 +30,12 @@ use aptos_sdk::types::HashValue;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::cors::{AllowHeaders, Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::LocalLedger;
@@ -662,6 +664,18 @@ async fn method_not_allowed() -> Response {
     )
 }
 
+/// Any page may read the chain and submit to it: preflights are answered for every origin,
+/// method the routes serve and header the page asks for (a BCS `Content-Type` needs one), and
+/// every answer, errors included, carries `Access-Control-Allow-Origin: *`. The localnet
+/// holds no credentials, so there are none to allow.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST])
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(24 * 60 * 60))
+}
+
 /// The localnet's node API and faucet over `ledger`, with the default [`Limits`]: everything
 /// [`Localnet`] serves except the connection-level limits (the header-read deadline and the
 /// connection cap live in its accept loop). A `tower::Service`, so it can be driven in process
@@ -700,6 +714,7 @@ pub fn router_with_limits(ledger: Arc<LocalLedger>, limits: &Limits) -> Router {
             limits.request_timeout,
         ))
         .layer(axum::middleware::map_response(node_shaped_framework_errors))
+        .layer(cors())
         .with_state(state)
 }
 

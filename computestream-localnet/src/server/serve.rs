@@ -239,7 +239,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for NodeShapedParseErrors<T> {
 }
 
 /// The node-shaped answer for `written` if it is hyper's own answer to an unparsable request:
-/// its status line and headers (the date), a JSON body and `connection: close`.
+/// its status line and headers (the date), a JSON body, `connection: close` and, as every
+/// answer of the localnet, `access-control-allow-origin: *`.
 fn node_shaped_parse_error(written: &[u8]) -> Option<Vec<u8>> {
     let head = std::str::from_utf8(written)
         .ok()?
@@ -270,7 +271,8 @@ fn node_shaped_parse_error(written: &[u8]) -> Option<Vec<u8>> {
         answer.push_str("connection: close\r\n");
     }
     answer.push_str(&format!(
-        "content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        "access-control-allow-origin: *\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n{body}",
         body.len()
     ));
     Some(answer.into_bytes())
@@ -293,6 +295,7 @@ mod tests {
         assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{head}");
         assert!(head.contains(date), "{head}");
         assert_eq!(head.matches("connection: close").count(), 1, "{head}");
+        assert!(head.contains("access-control-allow-origin: *"), "{head}");
         assert!(
             head.contains(&format!("content-length: {}", body.len())),
             "{head}"
