@@ -549,3 +549,72 @@ async fn pages_from_other_origins_can_read_the_chain_and_submit_to_it() {
         );
     }
 }
+
+/// What a fuzz target drives: the router alone, in process, carries the error shapes, CORS and
+/// the body limit (the connection-level limits are the accept loop's).
+#[tokio::test]
+async fn the_router_alone_carries_the_error_shapes_cors_and_the_body_limit() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let app = computestream_localnet::server::router(Arc::new(LocalLedger::in_memory()));
+    let preflight = Request::options("/v1/view")
+        .header("origin", "http://page.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .body(Body::empty());
+    let oversized = Request::post("/v1/transactions")
+        .header("content-type", SIGNED_TXN)
+        .body(Body::from(vec![0u8; 70 * 1024]));
+    let cases = [
+        ("preflight", preflight, 200, ""),
+        ("body over the limit", oversized, 413, "web_framework_error"),
+        (
+            "unserved method",
+            Request::get("/v1/transactions").body(Body::empty()),
+            405,
+            "web_framework_error",
+        ),
+        (
+            "unknown route",
+            Request::get("/v1/nothing").body(Body::empty()),
+            404,
+            "web_framework_error",
+        ),
+        (
+            "malformed ledger_version",
+            Request::get("/v1/accounts/0x1?ledger_version=-1").body(Body::empty()),
+            400,
+            "web_framework_error",
+        ),
+    ];
+    for (name, request, status, code) in cases {
+        let request = request.unwrap();
+        let has_origin = request.headers().contains_key("origin");
+        let answer = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{name}");
+        if has_origin {
+            assert_eq!(
+                answer.headers()["access-control-allow-origin"],
+                "*",
+                "{name}"
+            );
+        }
+        if !code.is_empty() {
+            let content_type = answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let body = axum::body::to_bytes(answer.into_body(), 64 * 1024)
+                .await
+                .unwrap();
+            assert_node_error(
+                name,
+                Some(&content_type),
+                &String::from_utf8_lossy(&body),
+                code,
+            );
+        }
+    }
+}

@@ -677,9 +677,30 @@ fn cors() -> CorsLayer {
 }
 
 /// The localnet's node API and faucet over `ledger`, with the default [`Limits`]: everything
-/// [`Localnet`] serves except the connection-level limits (the header-read deadline and the
-/// connection cap live in its accept loop). A `tower::Service`, so it can be driven in process
-/// (e.g. by a fuzz target) without a socket.
+/// [`Localnet`] serves (routes, node-shaped errors, CORS, the body limit and the request
+/// deadline) except what belongs to a connection (the header-read deadline and the connection
+/// cap live in [`Localnet`]'s accept loop). A `tower::Service`, so a fuzz target or a test can
+/// drive it in process without a socket:
+///
+/// ```rust,no_run
+/// use std::sync::Arc;
+///
+/// use axum::body::Body;
+/// use axum::http::Request;
+/// use computestream_localnet::LocalLedger;
+/// use computestream_localnet::server::router;
+/// use tower::ServiceExt;
+///
+/// # async fn run() {
+/// let app = router(Arc::new(LocalLedger::in_memory()));
+/// let request = Request::post("/v1/view")
+///     .header("content-type", "application/json")
+///     .body(Body::from("{not json"))
+///     .unwrap();
+/// let answer = app.oneshot(request).await.unwrap();
+/// assert_eq!(answer.status(), 400);
+/// # }
+/// ```
 pub fn router(ledger: Arc<LocalLedger>) -> Router {
     router_with_limits(ledger, &Limits::default())
 }
