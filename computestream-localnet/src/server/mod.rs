@@ -7,16 +7,22 @@
 //! the contracts' module ABIs, `POST /v1/transactions` (BCS), `POST /v1/transactions/simulate`,
 //! `GET /v1/transactions/by_hash/{hash}` and `wait_by_hash`, `POST /v1/view` (JSON or BCS
 //! arguments, JSON or BCS results), `GET /v1/estimate_gas_price`, and the faucet's
-//! `POST /mint?address=&amount=` and `POST /fund`. Errors use the node's JSON error shape.
+//! `POST /mint?address=&amount=` and `POST /fund`. Every error, down to a request the HTTP
+//! parser refuses, is in the node's JSON shape (`{message, error_code, vm_error_code}`) with
+//! the node's status. Pages from any origin may read it (CORS).
 
 // Handlers return a ready `Response` as their error: it is built once, on the error path.
 #![allow(clippy::result_large_err)]
 
 mod json;
+mod serve;
+
+pub use serve::{HEADER_READ_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_CONNECTIONS, REQUEST_TIMEOUT};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aptos_sdk::aptos_bcs;
 use aptos_sdk::transaction::{EntryFunction, SignedTransaction};
@@ -24,21 +30,20 @@ use aptos_sdk::types::HashValue;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::cors::{AllowHeaders, Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::LocalLedger;
 use computestream_core::contract::{AbortModule, Module, View, ViewRequest};
 use computestream_core::error::{Error, RejectReason, Result};
 use computestream_core::ledger::{Ledger, TxnOutcome};
+use computestream_core::tx::verify_signed_transaction;
 use computestream_core::types::{AccountAddress, AssetId};
-
-/// Largest request body (the node's transaction size limit).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 struct AppState {
     ledger: Arc<LocalLedger>,
@@ -47,6 +52,15 @@ struct AppState {
 
 type Shared = State<Arc<AppState>>;
 
+/// The body of an error in the node's shape: `{message, error_code, vm_error_code}`.
+fn node_error_json(code: &str, message: impl Into<String>, vm: Option<u64>) -> Value {
+    let mut body = json!({"message": message.into(), "error_code": code});
+    if let Some(vm) = vm {
+        body["vm_error_code"] = json!(vm);
+    }
+    body
+}
+
 /// An error in the node's shape: `{message, error_code, vm_error_code}`.
 fn node_error(
     status: StatusCode,
@@ -54,11 +68,41 @@ fn node_error(
     message: impl Into<String>,
     vm: Option<u64>,
 ) -> Response {
-    let mut body = json!({"message": message.into(), "error_code": code});
-    if let Some(vm) = vm {
-        body["vm_error_code"] = json!(vm);
+    (status, axum::Json(node_error_json(code, message, vm))).into_response()
+}
+
+/// The web framework's own error answers in the node's shape, as the node converts those of
+/// its framework (poem): an extractor's rejection (a query string, path or body it cannot
+/// read, a body over the limit), a 405, the request deadline's 408. The status and headers
+/// (e.g. `Allow`) stay, the error code is `web_framework_error` and the framework's text the
+/// message. Answers already in the node's JSON shape pass through.
+async fn node_shaped_framework_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
     }
-    (status, axum::Json(body)).into_response()
+    let (mut parts, body) = response.into_parts();
+    // Rejection texts are one line; a longer body is not one, and its text is not needed.
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let message = match text.trim() {
+        "" => status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase(),
+        text => text.to_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    let body = node_error_json("web_framework_error", message, None).to_string();
+    Response::from_parts(parts, body.into())
 }
 
 fn reject_code(reason: RejectReason) -> Option<u64> {
@@ -146,11 +190,68 @@ async fn ledger_info(State(s): Shared) -> Response {
     .into_response()
 }
 
-async fn account(State(s): Shared, Path(addr): Path<String>) -> Response {
+/// The `ledger_version` query parameter of the node's state reads.
+#[derive(Deserialize)]
+struct AtVersion {
+    ledger_version: Option<String>,
+}
+
+impl AtVersion {
+    /// Whether the localnet can answer at the requested version. It keeps only the latest
+    /// state, so it answers at that one (or when none is given); a later one is the node's
+    /// 404 `version_not_found`, an earlier one its 410 `version_pruned`, and one that is not a
+    /// u64 its 400 (a parameter its framework could not parse).
+    fn check(&self, ledger: &LocalLedger) -> std::result::Result<(), Response> {
+        let Some(text) = &self.ledger_version else {
+            return Ok(());
+        };
+        let requested: u64 = text.parse().map_err(|e| {
+            node_error(
+                StatusCode::BAD_REQUEST,
+                "web_framework_error",
+                format!(
+                    "failed to parse parameter `ledger_version`: Parsing u64 string {text:?} \
+                     failed, caused by error: {e}"
+                ),
+                None,
+            )
+        })?;
+        let latest = ledger.version();
+        if requested > latest {
+            return Err(node_error(
+                StatusCode::NOT_FOUND,
+                "version_not_found",
+                format!("Ledger version not found by Ledger version({requested})"),
+                None,
+            ));
+        }
+        if requested < latest {
+            return Err(node_error(
+                StatusCode::GONE,
+                "version_pruned",
+                format!(
+                    "Ledger version({requested}) has been pruned: the localnet keeps only the \
+                     latest state, version {latest}"
+                ),
+                None,
+            ));
+        }
+        Ok(())
+    }
+}
+
+async fn account(
+    State(s): Shared,
+    Path(addr): Path<String>,
+    Query(at): Query<AtVersion>,
+) -> Response {
     let addr = match parse_address(&addr) {
         Ok(a) => a,
         Err(r) => return r,
     };
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     let seq = s.ledger.sequence_number(addr).await.unwrap_or_default();
     axum::Json(json!({
         "sequence_number": seq.to_string(),
@@ -171,18 +272,33 @@ async fn account_resource_json(s: &AppState, addr: AccountAddress) -> Value {
     })
 }
 
-async fn resources(State(s): Shared, Path(addr): Path<String>) -> Response {
-    match parse_address(&addr) {
-        Ok(a) => axum::Json(json!([account_resource_json(&s, a).await])).into_response(),
-        Err(r) => r,
-    }
-}
-
-async fn resource(State(s): Shared, Path((addr, ty)): Path<(String, String)>) -> Response {
+async fn resources(
+    State(s): Shared,
+    Path(addr): Path<String>,
+    Query(at): Query<AtVersion>,
+) -> Response {
     let a = match parse_address(&addr) {
         Ok(a) => a,
         Err(r) => return r,
     };
+    match at.check(&s.ledger) {
+        Ok(()) => axum::Json(json!([account_resource_json(&s, a).await])).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn resource(
+    State(s): Shared,
+    Path((addr, ty)): Path<(String, String)>,
+    Query(at): Query<AtVersion>,
+) -> Response {
+    let a = match parse_address(&addr) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     if ty == "0x1::account::Account" {
         return axum::Json(account_resource_json(&s, a).await).into_response();
     }
@@ -194,11 +310,18 @@ async fn resource(State(s): Shared, Path((addr, ty)): Path<(String, String)>) ->
     )
 }
 
-async fn module(State(s): Shared, Path((addr, name)): Path<(String, String)>) -> Response {
+async fn module(
+    State(s): Shared,
+    Path((addr, name)): Path<(String, String)>,
+    Query(at): Query<AtVersion>,
+) -> Response {
     let a = match parse_address(&addr) {
         Ok(a) => a,
         Err(r) => return r,
     };
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     match Module::from_name(&name) {
         Some(m) if a == s.ledger.contract() => axum::Json(json::module_abi(a, m)).into_response(),
         _ => node_error(
@@ -267,6 +390,16 @@ async fn simulate(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response
         Ok(t) => t,
         Err(r) => return r,
     };
+    // As the node: what is simulated must not be submittable as it stands, or a simulation
+    // endpoint would relay signed transactions (the SDKs zero the signature first).
+    if verify_signed_transaction(&txn).is_ok() {
+        return node_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "Simulated transactions must not have a valid signature",
+            None,
+        );
+    }
     match s.ledger.simulate(&txn).await {
         Ok(outcome) => axum::Json(json!([json::transaction_json(
             s.ledger.contract(),
@@ -387,7 +520,15 @@ fn view_request(contract: AccountAddress, headers: &HeaderMap, body: &[u8]) -> R
     })
 }
 
-async fn view(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response {
+async fn view(
+    State(s): Shared,
+    Query(at): Query<AtVersion>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
     let contract = s.ledger.contract();
     let request = match view_request(contract, &headers, &body) {
         Ok(r) => r,
@@ -514,8 +655,58 @@ async fn not_found() -> Response {
     )
 }
 
-/// The localnet's routes over `ledger`.
+async fn method_not_allowed() -> Response {
+    node_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "web_framework_error",
+        "method not allowed",
+        None,
+    )
+}
+
+/// Any page may read the chain and submit to it: preflights are answered for every origin,
+/// method the routes serve and header the page asks for (a BCS `Content-Type` needs one), and
+/// every answer, errors included, carries `Access-Control-Allow-Origin: *`. The localnet
+/// holds no credentials, so there are none to allow.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST])
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(24 * 60 * 60))
+}
+
+/// The localnet's node API and faucet over `ledger`, with the default [`Limits`]: everything
+/// [`Localnet`] serves (routes, node-shaped errors, CORS, the body limit and the request
+/// deadline) except what belongs to a connection (the header-read deadline and the connection
+/// cap live in [`Localnet`]'s accept loop). A `tower::Service`, so a fuzz target or a test can
+/// drive it in process without a socket:
+///
+/// ```rust,no_run
+/// use std::sync::Arc;
+///
+/// use axum::body::Body;
+/// use axum::http::Request;
+/// use computestream_localnet::LocalLedger;
+/// use computestream_localnet::server::router;
+/// use tower::ServiceExt;
+///
+/// # async fn run() {
+/// let app = router(Arc::new(LocalLedger::in_memory()));
+/// let request = Request::post("/v1/view")
+///     .header("content-type", "application/json")
+///     .body(Body::from("{not json"))
+///     .unwrap();
+/// let answer = app.oneshot(request).await.unwrap();
+/// assert_eq!(answer.status(), 400);
+/// # }
+/// ```
 pub fn router(ledger: Arc<LocalLedger>) -> Router {
+    router_with_limits(ledger, &Limits::default())
+}
+
+/// [`router`] with the request limits of `limits` (body size, time to answer).
+pub fn router_with_limits(ledger: Arc<LocalLedger>, limits: &Limits) -> Router {
     let state = Arc::new(AppState {
         ledger,
         faucet: Mutex::new(HashMap::new()),
@@ -537,7 +728,14 @@ pub fn router(ledger: Arc<LocalLedger>) -> Router {
         .route("/mint", post(mint))
         .route("/fund", post(fund))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(axum::middleware::map_response(node_shaped_framework_errors))
+        .layer(cors())
         .with_state(state)
 }
 
@@ -551,24 +749,23 @@ pub struct Localnet {
 }
 
 impl Localnet {
-    /// Serves `ledger` on `addr` (port 0: a free port) in the current tokio runtime.
+    /// Serves `ledger` on `addr` (port 0: a free port) in the current tokio runtime, with the
+    /// default [`Limits`].
     pub async fn start(ledger: Arc<LocalLedger>, addr: SocketAddr) -> Result<Localnet> {
+        Localnet::start_with_limits(ledger, addr, Limits::default()).await
+    }
+
+    /// [`Localnet::start`] with other [`Limits`].
+    pub async fn start_with_limits(
+        ledger: Arc<LocalLedger>,
+        addr: SocketAddr,
+        limits: Limits,
+    ) -> Result<Localnet> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router(ledger);
-        // Small request/response pairs: without TCP_NODELAY, Nagle's algorithm and delayed
-        // ACKs add ~40 ms to every keep-alive round trip.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let app = router_with_limits(ledger, &limits);
+        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
         Ok(Localnet {
             url: format!("http://{addr}"),
             addr,
