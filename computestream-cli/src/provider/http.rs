@@ -99,7 +99,7 @@ async fn execute(
         (StatusCode::ACCEPTED, Json(body)).into_response()
     };
     let Some(rental) = daemon.claim(job) else {
-        return accepted("already running");
+        return accepted("already served");
     };
     match start(&daemon, job, &wanted).await {
         Ok(()) => {
@@ -195,11 +195,9 @@ async fn available(State(daemon): State<Arc<Daemon>>) -> Response {
 }
 
 /// The job path's BUYER and ID.
-fn job_path(payer: &str, id: &str) -> Result<JobId, Response> {
-    let buyer = parse_address(payer).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let id = id
-        .parse()
-        .map_err(|_| error(StatusCode::BAD_REQUEST, format!("job id {id:?}")))?;
+fn job_path(payer: &str, id: &str) -> Result<JobId, String> {
+    let buyer = parse_address(payer).map_err(|e| format!("payer {payer:?}: {e}"))?;
+    let id = id.parse().map_err(|_| format!("job id {id:?}"))?;
     Ok(JobId { buyer, id })
 }
 
@@ -210,7 +208,7 @@ async fn status(
 ) -> Response {
     let job = match job_path(&payer, &id) {
         Ok(j) => j,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let client = &daemon.client;
     let (record, now) =
@@ -256,7 +254,7 @@ async fn logs(
 ) -> Response {
     let job = match job_path(&payer, &id) {
         Ok(j) => j,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     match daemon.rental(job) {
         Some(r) => r.logs.text().into_response(),

@@ -234,10 +234,12 @@ impl Daemon {
         {
             self.report(&rental, job, "close_stream", &e);
         }
-        eprintln!(
-            "rental {job}: {:?}",
-            rental.status.lock().map(|s| s.clone())
-        );
+        let done = rental
+            .status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        eprintln!("rental {job}: {}", serde_json::json!(done));
     }
 
     fn report(&self, rental: &Rental, job: JobId, what: &str, e: &computestream_core::Error) {
@@ -303,7 +305,9 @@ impl StreamView {
             })
         };
         read.await
-            .inspect_err(|e: &computestream_core::Error| eprintln!("rental {job}: reading the stream: {e}"))
+            .inspect_err(|e: &computestream_core::Error| {
+                eprintln!("rental {job}: reading the stream: {e}")
+            })
             .ok()
     }
 
