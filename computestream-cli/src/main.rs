@@ -2,6 +2,7 @@
 
 mod commands;
 mod demo;
+mod provider;
 
 use std::process::ExitCode;
 

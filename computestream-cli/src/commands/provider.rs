@@ -7,7 +7,9 @@ use computestream_core::Rate;
 use computestream_core::contract::{Call, View};
 
 use super::Cli;
-use super::common::{address_arg, execute, view};
+use computestream_x402::Network;
+
+use super::common::{address_arg, execute, node_url, read_signer, view};
 
 /// `computestream provider …`
 #[derive(Subcommand, Debug)]
@@ -55,6 +57,11 @@ pub(super) enum ProviderCmd {
     },
     /// Leave the registry and take the stake back.
     Deregister,
+    /// Sell GPU seconds: register if needed, publish the endpoint, serve x402-paid rentals.
+    #[command(
+        after_help = "Example:\n  computestream --key provider.key provider serve \\\n    --exec 'docker run --rm --gpus all {image} {command...}' --allow-image 'pytorch/*' \\\n    --gpu H100 --vram 80 --price-per-hour 7200000 --stake 100000000"
+    )]
+    Serve(Box<crate::provider::ServeArgs>),
 }
 
 /// Runs a `provider` command.
@@ -91,6 +98,17 @@ pub(super) async fn run(cli: &Cli, cmd: &ProviderCmd) -> Result<ExitCode, String
             view(cli, View::GetProvider { provider }).await
         }
         ProviderCmd::Deregister => execute(cli, Call::Deregister {}).await,
+        ProviderCmd::Serve(args) => {
+            let network = Network::from_caip2(&cli.network)
+                .ok_or_else(|| format!("--network {}: unknown", cli.network))?;
+            let node = crate::provider::Node {
+                signer: read_signer(cli)?,
+                url: node_url(cli).to_string(),
+                contract: address_arg(&cli.contract, "--contract")?,
+                network,
+            };
+            crate::provider::serve(node, args).await
+        }
     }
 }
 

@@ -1,0 +1,333 @@
+//! `computestream provider serve` end to end: an in-process localnet, the daemon binary
+//! running `tests/fixtures/tick.sh` as its workload, and a buyer paying the daemon's 402 with
+//! the `stream` scheme through `PayingClient`. No timing assertions but generous bounds.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::KillOnDrop;
+use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
+use computestream_core::{
+    AccountAddress, AptosLedger, AssetId, ContractClient, JobId, JobStatus, Signer, math,
+};
+use computestream_localnet::{LocalLedger, Localnet};
+use computestream_x402::http::{PayingClient, SpendingPolicy};
+use serde_json::{Value, json};
+
+/// The fixture workload.
+const TICK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tick.sh");
+/// 1,000 units a second of a 6-decimal asset.
+const PRICE_PER_HOUR: u64 = 3_600_000;
+/// The longest rental the daemon offers: its deposit is 3 s of the price.
+const MAX_DURATION: u64 = 3;
+/// What the buyer holds at first.
+const BUYER_FUNDS: u64 = 1_000_000;
+/// SIGTERM → SIGKILL.
+const GRACE: u64 = 2;
+
+/// A localnet, a funded buyer and a provider daemon serving over it.
+struct Env {
+    _daemon: KillOnDrop,
+    _net: Localnet,
+    /// Where the workload runs (its `argv` file lands here).
+    dir: tempfile::TempDir,
+    /// The daemon's service URL.
+    url: String,
+    node: String,
+    chain: ContractClient<Arc<LocalLedger>>,
+    usdc: AssetId,
+    provider: AccountAddress,
+    buyer: Arc<Signer>,
+}
+
+fn new_key(dir: &Path, name: &str) -> (String, AccountAddress) {
+    let path = dir.join(format!("{name}.key"));
+    let out = Command::new(env!("CARGO_BIN_EXE_computestream"))
+        .args(["--json", "keys", "new", "--out"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let address = v["address"].as_str().unwrap().parse().unwrap();
+    (path.to_str().unwrap().to_string(), address)
+}
+
+async fn setup() -> Env {
+    let ledger = Arc::new(LocalLedger::in_memory());
+    let net = Localnet::start_local(ledger.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let usdc = ledger.create_asset("USDC", 6).unwrap();
+    let (provider_key, provider) = new_key(dir.path(), "provider");
+    let (fee_payer_key, fee_payer) = new_key(dir.path(), "fee-payer");
+    let (buyer_key, buyer) = new_key(dir.path(), "buyer");
+    for who in [provider, fee_payer, buyer] {
+        ledger.mint(who, AssetId::NATIVE, 10_000_000_000).unwrap();
+    }
+    ledger.mint(buyer, usdc, BUYER_FUNDS).unwrap();
+    let buyer_hex = std::fs::read_to_string(&buyer_key).unwrap();
+    let buyer = Arc::new(Signer::from_private_key(buyer_hex.trim()).unwrap());
+
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_computestream"));
+    daemon
+        .current_dir(dir.path())
+        .args(["--node", &net.node_url(), "--key", &provider_key])
+        .args(["provider", "serve", "--port", "0"])
+        .args(["--exec", &format!("sh '{TICK}' {{command...}}")])
+        .args(["--allow-image", "busybox*", "--allow-image", "pytorch/*"])
+        .args(["--grace", &GRACE.to_string()])
+        .args(["--max-duration", &MAX_DURATION.to_string()])
+        .args(["--policy", "before-depletion:1"])
+        .args(["--asset", &usdc.0.to_long_string()])
+        .args(["--fee-payer-key", &fee_payer_key])
+        .args(["--gpu", "H100", "--vram", "80", "--stake", "100000000"])
+        .args(["--price-per-hour", &PRICE_PER_HOUR.to_string()])
+        .env_remove("COMPUTESTREAM_PRIVATE_KEY")
+        .stdout(Stdio::piped());
+    let mut daemon = KillOnDrop(daemon.spawn().unwrap());
+    let stdout = daemon.0.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let url = first
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("the daemon's first line: {first:?}"))
+        .to_string();
+    Env {
+        _daemon: daemon,
+        node: net.node_url(),
+        _net: net,
+        dir,
+        url,
+        chain: ContractClient::new(ledger, LOCAL_CONTRACT_ADDRESS),
+        usdc,
+        provider,
+        buyer,
+    }
+}
+
+impl Env {
+    fn execute_url(&self) -> String {
+        format!("{}/api/v1/compute/execute", self.url)
+    }
+
+    /// The buyer POSTs `{image, command}`, paying a 402 of at most the 3 s deposit.
+    async fn rent(&self, image: &str, command: &[&str]) -> (u16, Value) {
+        let node = Arc::new(AptosLedger::new(&self.node, LOCAL_CONTRACT_ADDRESS).unwrap());
+        let paying = PayingClient::new(self.buyer.clone(), node, SpendingPolicy::new(3_000, 3_000))
+            .with_docker_image(image);
+        let request = paying
+            .http()
+            .post(self.execute_url())
+            .json(&json!({"image": image, "command": command}))
+            .build()
+            .unwrap();
+        let paid = paying.execute(request).await.unwrap();
+        let status = paid.response.status().as_u16();
+        (status, paid.response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn usdc_of(&self, who: AccountAddress) -> u64 {
+        self.chain.balance(who, self.usdc).await.unwrap()
+    }
+
+    /// Polls the daemon's status for `job` until its workload is stopped, its outcome is on
+    /// chain and its stream closed; the last status.
+    async fn wait_until_settled(&self, job: JobId) -> Value {
+        let url = format!(
+            "{}/api/v1/jobs/{}/{}/status",
+            self.url,
+            job.buyer.to_long_string(),
+            job.id
+        );
+        let started = Instant::now();
+        loop {
+            let status: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+            let done = status["workload"]["state"] == "stopped"
+                && !status["workload"]["outcome"].is_null()
+                && status["stream"]["is_closed"] == true;
+            if done {
+                return status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "not settled in 90 s: {status:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// The argv the workload recorded.
+    fn recorded_argv(&self) -> Vec<String> {
+        let bytes = std::fs::read(self.dir.path().join("argv")).unwrap();
+        bytes
+            .split(|&b| b == 0)
+            .filter(|w| !w.is_empty())
+            .map(|w| String::from_utf8(w.to_vec()).unwrap())
+            .collect()
+    }
+
+    /// The provider was paid exactly the price of the seconds the job ran (to the contract's
+    /// rounding) and the buyer got the rest back.
+    async fn assert_paid_for_seconds_run(&self, job: JobId) -> u64 {
+        let record = self.chain.get_job(job.buyer, job.id).await.unwrap();
+        let stream = self.chain.get_stream(job.buyer, job.id).await.unwrap();
+        let ran = record
+            .ended_at
+            .min(record.started_at + record.max_duration)
+            .saturating_sub(record.started_at);
+        let owed = math::owed(stream.deposited, stream.rate_per_second.0, ran);
+        assert_eq!(stream.paid, owed, "paid for {ran} s: {stream:?}");
+        assert_eq!(self.usdc_of(self.provider).await, owed);
+        assert_eq!(self.usdc_of(self.buyer.address()).await, BUYER_FUNDS - owed);
+        ran
+    }
+}
+
+fn job_of(body: &Value) -> JobId {
+    body["job"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no job in {body}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_is_on_chain_and_leads_to_the_402() {
+    let env = setup().await;
+    let listed = env.chain.list_providers(0, 10).await.unwrap();
+    assert_eq!(listed, vec![env.provider]);
+    let record = env.chain.get_provider(env.provider).await.unwrap();
+    assert_eq!(record.endpoint, env.url);
+
+    let challenge = reqwest::Client::new()
+        .post(format!("{}/api/v1/compute/execute", record.endpoint))
+        .json(&json!({"image": "pytorch/pytorch:2.4", "command": ["python"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.status().as_u16(), 402);
+    assert!(challenge.headers().contains_key("PAYMENT-REQUIRED"));
+
+    let available: Value = reqwest::get(format!("{}/api/v1/providers/available", env.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let providers = available["providers"].as_array().unwrap();
+    assert_eq!(providers.len(), 1, "{available}");
+    assert_eq!(providers[0]["endpoint"], env.url.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disallowed_image_is_refused_with_403_before_any_payment() {
+    let env = setup().await;
+    let (status, body) = env.rent("evil/miner:latest", &["mine"]).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("evil/miner"),
+        "{body}"
+    );
+    assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS);
+    let buyer = env.buyer.address();
+    assert_eq!(
+        env.chain.get_job_counter(buyer).await.unwrap(),
+        0,
+        "no rent"
+    );
+    let node = AptosLedger::new(&env.node, LOCAL_CONTRACT_ADDRESS).unwrap();
+    let sequence = computestream_core::Ledger::sequence_number(&node, buyer)
+        .await
+        .unwrap();
+    assert_eq!(sequence, 0, "the buyer signed no transaction");
+    assert!(!env.dir.path().join("argv").exists(), "nothing ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_funded_rental_runs_until_the_stream_depletes_then_is_stopped_and_settled() {
+    let env = setup().await;
+    let (status, body) = env.rent("busybox:1.36", &["train", "--epochs", "1"]).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["rental"], "started");
+    let job = job_of(&body);
+
+    let status = env.wait_until_settled(job).await;
+    let workload = &status["workload"];
+    assert!(
+        matches!(
+            workload["stop_reason"].as_str(),
+            Some("depleted" | "max_duration")
+        ),
+        "{status:#}"
+    );
+    assert_eq!(workload["exit_code"], 0, "the fixture exits 0 on SIGTERM");
+    assert_eq!(workload["outcome"], "completed");
+    assert_eq!(env.recorded_argv(), ["train", "--epochs", "1"]);
+
+    let record = env.chain.get_job(job.buyer, job.id).await.unwrap();
+    assert_eq!(record.status, JobStatus::Completed);
+    assert!(
+        record.output_url.ends_with("/logs"),
+        "{}",
+        record.output_url
+    );
+    // Stopped within the grace (plus generous slack) after the funded seconds ran out.
+    let funded_until = record.started_at + MAX_DURATION;
+    assert!(
+        record.ended_at <= funded_until + GRACE + 10,
+        "ended at {}, funded until {funded_until}",
+        record.ended_at
+    );
+    let ran = env.assert_paid_for_seconds_run(job).await;
+    assert_eq!(ran, MAX_DURATION, "the whole deposit was earned");
+
+    let logs = reqwest::get(record.output_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(logs.contains("tick 1\n"), "{logs:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_metacharacters_reach_the_workload_as_literal_argv_and_a_failure_is_reported() {
+    let env = setup().await;
+    let command = [
+        "exit",
+        "7",
+        "; rm -rf / $(id) | cat",
+        "$(id)",
+        "|",
+        "cat",
+        "`id`",
+        "a b",
+        "*",
+    ];
+    let (status, body) = env.rent("pytorch/pytorch:2.4", &command).await;
+    assert_eq!(status, 202, "{body}");
+    let job = job_of(&body);
+
+    let status = env.wait_until_settled(job).await;
+    assert_eq!(env.recorded_argv(), command);
+    assert_eq!(status["workload"]["exit_code"], 7, "{status:#}");
+    assert_eq!(status["workload"]["outcome"], "failed");
+    assert!(
+        status["workload"]["stop_reason"].is_null(),
+        "it exited on its own"
+    );
+    let record = env.chain.get_job(job.buyer, job.id).await.unwrap();
+    assert_eq!(record.status, JobStatus::Failed);
+    env.assert_paid_for_seconds_run(job).await;
+}
