@@ -16,10 +16,8 @@ use axum::serve::ListenerExt;
 use axum::{Extension, Json, Router};
 use clap::Args;
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
+use computestream_core::scheduler::StreamScheduler;
 use computestream_core::scheduler::driver::{Driver, DriverConfig, DriverEvent, Running};
-use computestream_core::scheduler::{
-    BeforeDepletion, EverySecond, FixedInterval, OwedThreshold, StreamScheduler,
-};
 use computestream_core::{AccountAddress, ContractClient, JobId, Rate, Signer};
 use computestream_x402::LocalFacilitator;
 use computestream_x402::gate::Gate;
@@ -99,21 +97,9 @@ async fn run(args: &DemoArgs, node: Option<&str>, verbose: bool) -> Result<Recei
 
 /// The settlement policy `--policy` names.
 fn policy(text: &str) -> Result<Box<dyn StreamScheduler>, String> {
-    let (name, arg) = text.split_once(':').unwrap_or((text, ""));
-    let n = || {
-        arg.parse::<u64>()
-            .map_err(|_| format!("--policy {text}: expected a whole number after ':'"))
-    };
-    Ok(match name {
-        "every-second" => Box::new(EverySecond),
-        "interval" => Box::new(FixedInterval(n()?)),
-        "threshold" => Box::new(OwedThreshold(n()?)),
-        "before-depletion" => Box::new(BeforeDepletion(n()?)),
-        _ => {
-            return Err(format!(
-                "--policy {text}: expected every-second, interval:N, threshold:UNITS or before-depletion:N"
-            ));
-        }
+    computestream_core::scheduler::policy_from_name(text).map_err(|e| match e {
+        computestream_core::Error::InvalidArgument(why) => format!("--{why}"),
+        other => other.to_string(),
     })
 }
 

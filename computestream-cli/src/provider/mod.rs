@@ -18,10 +18,8 @@ use std::time::Duration;
 
 use axum::serve::ListenerExt;
 use clap::Args;
+use computestream_core::scheduler::StreamScheduler;
 use computestream_core::scheduler::driver::{Driver, DriverConfig};
-use computestream_core::scheduler::{
-    BeforeDepletion, EverySecond, FixedInterval, OwedThreshold, StreamScheduler,
-};
 use computestream_core::types::parse_address;
 use computestream_core::{AccountAddress, AptosLedger, AssetId, ContractClient, Rate, Signer};
 use computestream_x402::facilitator::Facilitator;
@@ -288,20 +286,8 @@ fn read_key(path: &std::path::Path) -> Result<Signer, String> {
 
 /// The settlement policy `--policy` names.
 fn policy(text: &str) -> Result<Box<dyn StreamScheduler>, String> {
-    let (name, arg) = text.split_once(':').unwrap_or((text, ""));
-    let n = || {
-        arg.parse::<u64>()
-            .map_err(|_| format!("--policy {text}: expected a whole number after ':'"))
-    };
-    Ok(match name {
-        "before-depletion" => Box::new(BeforeDepletion(n()?)),
-        "every-second" => Box::new(EverySecond),
-        "interval" => Box::new(FixedInterval(n()?)),
-        "threshold" => Box::new(OwedThreshold(n()?)),
-        _ => {
-            return Err(format!(
-                "--policy {text}: expected before-depletion:N, every-second, interval:N or threshold:UNITS"
-            ));
-        }
+    computestream_core::scheduler::policy_from_name(text).map_err(|e| match e {
+        computestream_core::Error::InvalidArgument(why) => format!("--{why}"),
+        other => other.to_string(),
     })
 }

@@ -13,6 +13,29 @@ pub mod driver;
 use crate::math;
 use crate::types::Stream;
 
+/// The policy a name gives, as the command line and configuration files write it:
+/// `every-second`, `interval:N` (seconds), `threshold:UNITS` (owed base units) or
+/// `before-depletion:N` (seconds of margin).
+pub fn policy_from_name(text: &str) -> crate::Result<Box<dyn StreamScheduler>> {
+    let invalid = |why: &str| crate::Error::InvalidArgument(format!("policy {text:?}: {why}"));
+    let (name, arg) = text.split_once(':').unwrap_or((text, ""));
+    let n = || {
+        arg.parse::<u64>()
+            .map_err(|_| invalid("expected a whole number after ':'"))
+    };
+    Ok(match name {
+        "every-second" if arg.is_empty() => Box::new(EverySecond),
+        "interval" => Box::new(FixedInterval(n()?)),
+        "threshold" => Box::new(OwedThreshold(n()?)),
+        "before-depletion" => Box::new(BeforeDepletion(n()?)),
+        _ => {
+            return Err(invalid(
+                "expected every-second, interval:N, threshold:UNITS or before-depletion:N",
+            ));
+        }
+    })
+}
+
 /// A policy: when should this stream next be settled?
 pub trait StreamScheduler: Send + Sync {
     /// The chain second of the next settlement of `stream`, which was last settled at
@@ -191,6 +214,29 @@ pub fn settlements_over(policy: &dyn StreamScheduler, stream: &Stream, seconds: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policies_are_named_as_the_command_line_writes_them() {
+        for (name, expected) in [
+            ("every-second", EverySecond.name()),
+            ("interval:60", FixedInterval(60).name()),
+            ("threshold:100000", OwedThreshold(100_000).name()),
+            ("before-depletion:10", BeforeDepletion(10).name()),
+        ] {
+            assert_eq!(policy_from_name(name).unwrap().name(), expected);
+        }
+        for bad in [
+            "",
+            "hourly",
+            "interval",
+            "interval:x",
+            "every-second:3",
+            "threshold:-1",
+        ] {
+            let err = policy_from_name(bad).err().expect(bad);
+            assert_eq!(err.code(), "INVALID_INPUT", "{bad}");
+        }
+    }
     use crate::types::{AccountAddress, AssetId, Rate};
 
     /// $7.20/h in 6 decimals (2,000 units/s), funded for `secs`, started at 1000.
