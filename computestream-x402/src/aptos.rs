@@ -98,6 +98,22 @@ pub const MAX_SPONSORED_GAS_AMOUNT: u64 = 500_000;
 pub const MAX_SPONSORED_GAS_UNIT_PRICE: u64 = 1_000;
 /// A payment must stay valid at least this long after verification.
 pub const MIN_EXPIRY_MARGIN_SECS: u64 = 5;
+/// How much later than `now + maxTimeoutSeconds` a payment may expire: the payer's clock may
+/// run this far ahead of the verifier's. A later expiry is refused, so a payment (and the
+/// memory of having served it) lives at most `maxTimeoutSeconds` plus this.
+pub const MAX_EXPIRY_SKEW_SECS: u64 = 30;
+/// The largest `now` taken as seconds since the Unix epoch (10^11 s is in the year 5138): a
+/// larger one is almost certainly milliseconds, and would sign or accept a payment that lives
+/// for millennia.
+pub const MAX_PLAUSIBLE_NOW_SECS: u64 = 100_000_000_000;
+
+/// The latest expiry a payment for requirements with `max_timeout_seconds` may carry when
+/// verified at `now_secs`: `now + maxTimeoutSeconds +` [`MAX_EXPIRY_SKEW_SECS`].
+pub const fn latest_expiry(now_secs: u64, max_timeout_seconds: u64) -> u64 {
+    now_secs
+        .saturating_add(max_timeout_seconds)
+        .saturating_add(MAX_EXPIRY_SKEW_SECS)
+}
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -308,7 +324,8 @@ pub struct VerifyPolicy {
 
 /// The rules every Aptos payment passes, in the reference facilitator's order, up to the
 /// entry function: version, scheme, network, fee payer, payload, chain id, sender key and
-/// signature, gas caps, expiry.
+/// signature, gas caps, expiry (not before `now + 5 s`, and, ours, not after
+/// [`latest_expiry`]).
 pub(crate) fn verify_envelope(
     scheme: &str,
     payload: &PaymentPayloadRef<'_>,
@@ -402,6 +419,16 @@ pub(crate) fn verify_envelope(
             format!(
                 "expires at {}, now {now_secs}",
                 payment.raw.expiration_timestamp_secs
+            ),
+        ));
+    }
+    let latest = latest_expiry(now_secs, requirements.max_timeout_seconds);
+    if payment.raw.expiration_timestamp_secs > latest {
+        return Err(Invalid::new(
+            Reason::ExpirationTooFar,
+            format!(
+                "expires at {}, after now {now_secs} + maxTimeoutSeconds {} + {MAX_EXPIRY_SKEW_SECS} s",
+                payment.raw.expiration_timestamp_secs, requirements.max_timeout_seconds
             ),
         ));
     }

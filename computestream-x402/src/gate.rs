@@ -16,7 +16,7 @@ use computestream_core::contract::{LOCAL_CONTRACT_ADDRESS, View};
 use computestream_core::{AccountAddress, JobId, Ledger, Stream};
 use serde_json::json;
 
-use crate::aptos::AptosPayment;
+use crate::aptos::{AptosPayment, latest_expiry};
 use crate::facilitator::{Begin, Facilitator, JOB_ID_EXTRA, ReplayGuard};
 use crate::wire::{
     self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentHeaderRef,
@@ -74,9 +74,13 @@ struct StreamView {
     cache: Mutex<HashMap<JobId, (Instant, Stream)>>,
 }
 
+/// Seconds since the epoch, as the gate's clock reads them.
+type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
 /// The x402 server gate for one resource.
 pub struct Gate {
     facilitator: Arc<dyn Facilitator>,
+    clock: Clock,
     resource: ResourceInfo,
     accepts: Vec<PaymentRequirements>,
     replay: ReplayGuard,
@@ -102,7 +106,7 @@ fn respond(status: u16, headers: Vec<(String, String)>, body: serde_json::Value)
     })
 }
 
-fn now_secs() -> u64 {
+fn system_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -118,6 +122,7 @@ impl Gate {
     ) -> Self {
         Gate {
             facilitator,
+            clock: Arc::new(system_secs),
             resource,
             accepts,
             replay: ReplayGuard::default(),
@@ -139,6 +144,19 @@ impl Gate {
             cache: Mutex::new(HashMap::new()),
         });
         self
+    }
+
+    /// Reads the time (seconds since the epoch) from `clock` instead of the system clock: the
+    /// chain's time, or a test's. Payments expiring after `now + maxTimeoutSeconds` plus
+    /// [`MAX_EXPIRY_SKEW_SECS`](crate::aptos::MAX_EXPIRY_SKEW_SECS) are refused against it,
+    /// and served payments are remembered until they expire by it.
+    pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    fn now(&self) -> u64 {
+        (self.clock)()
     }
 
     /// The requirements it accepts.
@@ -232,7 +250,13 @@ impl Gate {
             return self.fail(&crate::Reason::VerificationError.code(&requirements.scheme));
         };
         let (digest, expires) = (payment.digest(), payment.raw.expiration_timestamp_secs);
-        match self.replay.begin(digest, expires, now_secs()) {
+        let now = self.now();
+        // Whatever the facilitator checks: the gate remembers a payment until it expires, so
+        // an expiry past the offer's timeout would pin that memory (and the payment) for ever.
+        if expires > latest_expiry(now, requirements.max_timeout_seconds) {
+            return self.fail(&crate::Reason::ExpirationTooFar.code(&requirements.scheme));
+        }
+        match self.replay.begin(digest, expires, now) {
             Begin::Locked => {}
             // The same payment again: idempotent only when it was settled under the same
             // `payment-identifier` (extensions are not signed, so one cannot be added later).

@@ -62,6 +62,9 @@ reasons! {
     FeePayerTransferringFunds => scoped "fee_payer_transferring_funds",
     /// Expires too soon.
     TransactionExpired => scoped "transaction_expired",
+    /// Ours: expires later than `now + maxTimeoutSeconds` plus the allowed clock skew (the
+    /// reference has no upper bound, so no string for it).
+    ExpirationTooFar => scoped "expiration_too_far",
     /// Not an entry function.
     MissingEntryFunction => scoped "missing_entry_function",
     /// Another function than the scheme's.

@@ -12,7 +12,8 @@ use serde_json::{Map, json};
 
 use crate::Network;
 use crate::aptos::{
-    AptosPayment, VerifyPolicy, requirement_address, requirement_amount, verify_envelope,
+    AptosPayment, MAX_PLAUSIBLE_NOW_SECS, VerifyPolicy, requirement_address, requirement_amount,
+    verify_envelope,
 };
 use crate::reason::{Invalid, Reason};
 use crate::wire::{PaymentPayload, PaymentPayloadRef, PaymentRequirements, ResourceInfo};
@@ -161,6 +162,9 @@ pub enum PayError {
     /// The requirements are malformed.
     #[error("bad requirements: {0}")]
     BadRequirements(String),
+    /// The transaction parameters are implausible (a `now` in milliseconds).
+    #[error("bad transaction parameters: {0}")]
+    BadParams(String),
     /// Signing failed.
     #[error("signing: {0}")]
     Signing(String),
@@ -174,12 +178,15 @@ impl PayError {
     ///   scheme or network this crate does not pay.
     /// - `INVALID_REQUIREMENTS`: [`PayError::BadRequirements`], a field of the requirements
     ///   is missing or malformed.
+    /// - `INVALID_TXN_PARAMS`: [`PayError::BadParams`], the [`TxnParams`] are not plausible
+    ///   (`now_secs` above [`MAX_PLAUSIBLE_NOW_SECS`], i.e. milliseconds).
     /// - `SIGNING_FAILED`: [`PayError::Signing`], the transaction could not be built or
     ///   signed.
     pub fn code(&self) -> &'static str {
         match self {
             PayError::Unsupported(_) => "UNSUPPORTED_SCHEME_OR_NETWORK",
             PayError::BadRequirements(_) => "INVALID_REQUIREMENTS",
+            PayError::BadParams(_) => "INVALID_TXN_PARAMS",
             PayError::Signing(_) => "SIGNING_FAILED",
         }
     }
@@ -234,8 +241,19 @@ pub fn payment_function(
     function.map_err(|e| PayError::Signing(e.to_string()))
 }
 
+/// Refuses a `now` that is not seconds since the epoch (see [`MAX_PLAUSIBLE_NOW_SECS`]).
+pub fn check_now_secs(now_secs: u64) -> Result<(), PayError> {
+    if now_secs > MAX_PLAUSIBLE_NOW_SECS {
+        return Err(PayError::BadParams(format!(
+            "now {now_secs} is not seconds since the epoch (milliseconds?): it is after the year 5138"
+        )));
+    }
+    Ok(())
+}
+
 /// Builds and signs the payment for `requirements` (client side), sponsored when
-/// `extra.feePayer` is present.
+/// `extra.feePayer` is present. It expires `maxTimeoutSeconds` after `params.now_secs`, which
+/// must be seconds ([`check_now_secs`]).
 pub fn pay(
     signer: &Signer,
     requirements: &PaymentRequirements,
@@ -243,6 +261,7 @@ pub fn pay(
     params: TxnParams,
     docker_image: &str,
 ) -> Result<PaymentPayload, PayError> {
+    check_now_secs(params.now_secs)?;
     let network = Network::from_caip2(&requirements.network)
         .ok_or_else(|| PayError::Unsupported(format!("network {}", requirements.network)))?;
     let function = payment_function(requirements, docker_image)?;
@@ -296,13 +315,20 @@ pub struct Verified {
 
 /// Every rule that needs no ledger, in the reference order: the envelope rules, then the
 /// scheme's function, type arguments and arguments against the requirements. An owned
-/// [`PaymentPayload`] is checked through [`PaymentPayload::view`].
+/// [`PaymentPayload`] is checked through [`PaymentPayload::view`]. `now_secs` is the
+/// verifier's clock in seconds; one in milliseconds refuses every payment.
 pub fn verify_local(
     payload: &PaymentPayloadRef<'_>,
     requirements: &PaymentRequirements,
     policy: &VerifyPolicy,
     now_secs: u64,
 ) -> Result<Verified, Invalid> {
+    if now_secs > MAX_PLAUSIBLE_NOW_SECS {
+        return Err(Invalid::new(
+            Reason::VerificationError,
+            format!("the verifier's now {now_secs} is not seconds since the epoch"),
+        ));
+    }
     let scheme = Scheme::from_name(&requirements.scheme).ok_or_else(|| {
         Invalid::new(
             Reason::UnsupportedScheme,
@@ -448,10 +474,11 @@ pub(crate) mod tests {
     use super::*;
 
     /// One of each variant.
-    pub(crate) fn every_pay_error() -> [PayError; 3] {
+    pub(crate) fn every_pay_error() -> [PayError; 4] {
         [
             PayError::Unsupported(String::new()),
             PayError::BadRequirements(String::new()),
+            PayError::BadParams(String::new()),
             PayError::Signing(String::new()),
         ]
     }
@@ -470,6 +497,40 @@ pub(crate) mod tests {
     #[test]
     fn every_pay_error_has_its_own_stable_code() {
         crate::tests::assert_stable_codes(&every_pay_error().map(|e| e.code()));
+    }
+
+    #[test]
+    fn a_now_in_milliseconds_is_refused_before_signing() {
+        let signer = Signer::from_seed("schemes:ms");
+        let ms = TxnParams::new(0, 1_767_225_540_000);
+        let err = pay(&signer, &requirements(), None, ms, "").unwrap_err();
+        assert_eq!(err.code(), "INVALID_TXN_PARAMS");
+        assert!(err.to_string().contains("milliseconds"), "{err}");
+        let secs = TxnParams::new(0, 1_767_225_540);
+        assert!(pay(&signer, &requirements(), None, secs, "").is_ok());
+    }
+
+    #[test]
+    fn the_expiry_is_bounded_by_the_timeout_plus_the_skew() {
+        let signer = Signer::from_seed("schemes:expiry");
+        let r = requirements();
+        let now = 1_767_225_540;
+        let p = pay(&signer, &r, None, TxnParams::new(0, now), "").unwrap();
+        let policy = VerifyPolicy::default();
+        let verify = |at| {
+            verify_local(&p.view(), &r, &policy, at)
+                .map(|_| ())
+                .map_err(|e| e.reason)
+        };
+        assert_eq!(verify(now), Ok(()));
+        assert_eq!(verify(now - 30), Ok(()), "a verifier 30 s behind the payer");
+        assert_eq!(verify(now - 31), Err(Reason::ExpirationTooFar));
+        assert_eq!(verify(now + 56), Err(Reason::TransactionExpired));
+        assert_eq!(
+            verify(now * 1_000),
+            Err(Reason::VerificationError),
+            "a verifier whose clock is in milliseconds accepts nothing"
+        );
     }
 
     #[test]

@@ -39,8 +39,10 @@ async fn world() -> World {
         description: Some("GPU seconds".into()),
         mime_type: None,
     };
+    let clock = market.clock.clone();
     let gate = Gate::new(Arc::new(market.facilitator()), resource, accepts)
-        .with_stream_admission(market.ledger.clone(), None);
+        .with_stream_admission(market.ledger.clone(), None)
+        .with_clock(move || clock.now_micros() / 1_000_000);
     World { market, gate }
 }
 
@@ -65,6 +67,8 @@ enum Step {
     Pay(usize),
     /// The same, carrying the challenge's resource.
     PayWithResource(usize),
+    /// The same with the buyer's clock this many seconds ahead of the chain's.
+    PayAhead(usize, u64),
     /// The buyer pays the `stream` requirements, renting this image.
     Rent(&'static str),
     /// Attaches this `payment-identifier` to the payment (extensions are not signed).
@@ -191,6 +195,27 @@ const CASES: &[(&str, &[Step])] = &[
         ],
     ),
     (
+        "a payment expiring after the offered timeout is refused before verification",
+        &[
+            // The buyer's clock runs a year fast: the payment would live a year.
+            PayAhead(0, 365 * 86_400),
+            Send(
+                Req::Payment,
+                Refused("invalid_exact_aptos_payload_expiration_too_far"),
+            ),
+            PayAhead(1, 365 * 86_400),
+            Send(
+                Req::Payment,
+                Refused("invalid_stream_aptos_payload_expiration_too_far"),
+            ),
+            // Within the allowed 30 s of skew it is served.
+            PayAhead(0, 30),
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::Paid),
+            ProviderHas(1_000),
+        ],
+    ),
+    (
         "payment-identifier makes a retry idempotent",
         &[
             Pay(0),
@@ -255,6 +280,10 @@ async fn run(w: &World, steps: &[Step]) {
         eprintln!("step {i}");
         match step {
             Pay(n) => payment = Some(w.pay(&required.accepts[*n], None, "").await),
+            PayAhead(n, ahead) => {
+                let r = &required.accepts[*n];
+                payment = Some(w.pay_at(r, None, NOW + ahead, "").await);
+            }
             PayWithResource(n) => {
                 let resource = Some(required.resource.clone());
                 payment = Some(w.pay(&required.accepts[*n], resource, "").await);
@@ -358,12 +387,29 @@ impl World {
         resource: Option<ResourceInfo>,
         image: &str,
     ) -> PaymentPayload {
+        self.pay_at(r, resource, NOW, image).await
+    }
+
+    /// The same, signed when the buyer's clock reads `now`.
+    async fn pay_at(
+        &self,
+        r: &PaymentRequirements,
+        resource: Option<ResourceInfo>,
+        now: u64,
+        image: &str,
+    ) -> PaymentPayload {
         let sequence = self
             .ledger
             .sequence_number(self.buyer.address())
             .await
             .unwrap();
-        let params = TxnParams::new(sequence, NOW);
-        pay(&self.buyer, r, resource, params, image).unwrap()
+        pay(
+            &self.buyer,
+            r,
+            resource,
+            TxnParams::new(sequence, now),
+            image,
+        )
+        .unwrap()
     }
 }

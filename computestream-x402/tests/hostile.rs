@@ -242,6 +242,21 @@ const CASES: &[(&str, Make, &str)] = &[
         "invalid_exact_aptos_payload_transaction_expired",
     ),
     (
+        "expires after maxTimeoutSeconds plus the allowed skew",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW + 60 + 31),
+        "invalid_exact_aptos_payload_expiration_too_far",
+    ),
+    (
+        "expires 55,000 years ahead (signed with a now in milliseconds)",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW * 1_000 + 60),
+        "invalid_exact_aptos_payload_expiration_too_far",
+    ),
+    (
+        "stream: expires 55,000 years ahead",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW * 1_000 + 60),
+        "invalid_stream_aptos_payload_expiration_too_far",
+    ),
+    (
         "foreign fee payer in the requirements",
         Require(|w, r| {
             let buyer = json!(w.buyer.address().to_long_string());
@@ -414,6 +429,16 @@ async fn valid_payments_of_both_schemes_verify() {
         assert!(v.is_valid, "{}: {v:?}", r.scheme);
         assert_eq!(v.payer, Some(w.buyer.address().to_long_string()));
     }
+}
+
+#[tokio::test]
+async fn a_payment_expiring_at_the_skew_limit_verifies() {
+    let w = world().await;
+    let r = w.exact();
+    // The buyer's clock runs 30 s ahead of the chain's: the most the verifier allows.
+    let p = pay(&w.buyer, &r, None, TxnParams::new(0, NOW + 30), "").unwrap();
+    let v = w.facilitator.verify(&p.view(), &r).await.unwrap();
+    assert!(v.is_valid, "{v:?}");
 }
 
 #[tokio::test]
