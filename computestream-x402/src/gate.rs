@@ -7,14 +7,21 @@
 //! `stream` settles before the handler, because the handler needs the opened job. Later
 //! requests of a stream present [`JOB_HEADER`] and are admitted while the stream is open, pays
 //! this provider and is not depleted (the view is cached for at most a second).
+//!
+//! A payment is served once: the gate remembers it until it expires, in memory, and with
+//! [`Gate::with_served_once_store`] also on disk, so a restarted provider refuses a replay.
+
+mod served_once;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use computestream_core::contract::{LOCAL_CONTRACT_ADDRESS, View};
 use computestream_core::{AccountAddress, JobId, Ledger, Stream};
 use serde_json::json;
+use served_once::ServedOnceStore;
 
 use crate::aptos::{AptosPayment, latest_expiry};
 use crate::facilitator::{Begin, Facilitator, JOB_ID_EXTRA, ReplayGuard};
@@ -86,6 +93,8 @@ pub struct Gate {
     replay: ReplayGuard,
     /// `payment-identifier` of each settled payment that carried one, by digest.
     identifiers: Mutex<HashMap<[u8; 32], String>>,
+    /// The served payments on disk, if the gate was given a store.
+    served_once: Option<Mutex<ServedOnceStore>>,
     streams: Option<StreamView>,
 }
 
@@ -127,6 +136,7 @@ impl Gate {
             accepts,
             replay: ReplayGuard::default(),
             identifiers: Mutex::new(HashMap::new()),
+            served_once: None,
             streams: None,
         }
     }
@@ -157,6 +167,27 @@ impl Gate {
 
     fn now(&self) -> u64 {
         (self.clock)()
+    }
+
+    /// Remembers served payments in the file at `path` (created, with its directory, if
+    /// missing) as well as in memory, so a gate restarted on the same file refuses a payment
+    /// it served before the restart for as long as that payment is valid. One line per served
+    /// payment (its digest and expiry), appended and synced before the receipt goes out;
+    /// expired lines are dropped on the first request after opening and whenever the file
+    /// has doubled, so it stays within twice the unexpired payments. A payment settled under
+    /// a `payment-identifier` before a restart is refused after it, not replayed idempotently
+    /// (its receipt is not kept on disk).
+    pub fn with_served_once_store(mut self, path: impl AsRef<Path>) -> std::io::Result<Self> {
+        self.served_once = Some(Mutex::new(ServedOnceStore::open(path.as_ref())?));
+        Ok(self)
+    }
+
+    /// Whether the served-once store remembers `digest` at `now`.
+    fn served_before(&self, digest: &[u8; 32], now: u64) -> bool {
+        self.served_once.as_ref().is_some_and(|store| {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            store.contains(digest, now)
+        })
     }
 
     /// The requirements it accepts.
@@ -257,6 +288,13 @@ impl Gate {
             return self.fail(&crate::Reason::ExpirationTooFar.code(&requirements.scheme));
         }
         match self.replay.begin(digest, expires, now) {
+            // Served before a restart: refused while it is valid.
+            Begin::Locked if self.served_before(&digest, now) => {
+                let replayed = crate::Reason::Replayed.code(&requirements.scheme);
+                let failure = SettleResponse::failure(&requirements.network, &replayed, None);
+                self.replay.finish(digest, expires, &failure);
+                return self.fail(&replayed);
+            }
             Begin::Locked => {}
             // The same payment again: idempotent only when it was settled under the same
             // `payment-identifier` (extensions are not signed, so one cannot be added later).
@@ -343,6 +381,14 @@ impl Gate {
             ),
         };
         self.replay.finish(digest, admitted.expires, &receipt);
+        if receipt.success
+            && let Some(store) = &self.served_once
+        {
+            // A write failure does not refuse a request already paid for: the payment stays
+            // remembered in memory, and the chain refuses its transaction a second time.
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = store.record(digest, admitted.expires, self.now());
+        }
         if !receipt.success {
             let mut response = self.payment_required(
                 receipt

@@ -91,6 +91,9 @@ reasons! {
     VerificationError => scoped "verification_error",
     /// The payload was already presented and is locked or settled.
     Replayed => scoped "replayed",
+    /// A settlement of a payment that is being or was already settled (the reference
+    /// facilitators' `errorReason` for it).
+    DuplicateSettlement => plain "duplicate_settlement",
 }
 
 /// A failed check: the reason and a human detail.
@@ -143,6 +146,10 @@ mod tests {
         assert_eq!(
             Reason::FeePayerNotManaged.code("exact"),
             "fee_payer_not_managed_by_facilitator"
+        );
+        assert_eq!(
+            Reason::DuplicateSettlement.code("stream"),
+            "duplicate_settlement"
         );
         assert_eq!(
             Reason::RateTooLow.code("stream"),

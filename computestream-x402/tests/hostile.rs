@@ -442,6 +442,31 @@ async fn a_payment_expiring_at_the_skew_limit_verifies() {
 }
 
 #[tokio::test]
+async fn a_settled_payment_settles_again_only_as_a_duplicate() {
+    use computestream_core::Ledger;
+    let w = world().await;
+    for r in [w.exact(), w.stream()] {
+        let sequence = w.ledger.sequence_number(w.buyer.address()).await.unwrap();
+        let params = TxnParams::new(sequence, NOW);
+        let p = pay(&w.buyer, &r, None, params, "pytorch/pytorch:2.4").unwrap();
+        let first = w.facilitator.settle(&p.view(), &r).await.unwrap();
+        assert!(first.success, "{}: {first:?}", r.scheme);
+        let balance = w.ledger.balance(w.buyer.address(), w.usdc);
+        // The probe's 20 repeats: each is told it is a duplicate, none succeeds again.
+        for _ in 0..20 {
+            let again = w.facilitator.settle(&p.view(), &r).await.unwrap();
+            assert!(!again.success, "{}: {again:?}", r.scheme);
+            assert_eq!(again.error_reason.as_deref(), Some("duplicate_settlement"));
+            assert_eq!(again.transaction, "");
+            assert_eq!(again.extra, None, "no jobId for a duplicate");
+            let message = again.error_message.unwrap_or_default();
+            assert!(message.contains(&first.transaction), "{message}");
+        }
+        assert_eq!(w.ledger.balance(w.buyer.address(), w.usdc), balance);
+    }
+}
+
+#[tokio::test]
 async fn every_hostile_payment_gets_its_reason() {
     let w = world().await;
     assert!(CASES.len() >= 25, "{} cases", CASES.len());
