@@ -172,7 +172,9 @@ pub fn exact_requirements(
 }
 
 /// `stream` requirements as JSON: a rental from `provider` at `rate_per_second` (nano-units
-/// per second, the on-chain price) for up to `max_duration_seconds`, contracts at `contract`.
+/// per second, the on-chain price) for up to `max_duration_seconds`, contracts at `contract`;
+/// `amount` is the deposit, `ceil(rate × duration / 1e9)`. A duration or rate of 0, or a
+/// deposit past `u64`, is `INVALID_INPUT`.
 #[allow(clippy::too_many_arguments)] // one argument per field of the requirements
 pub fn stream_requirements(
     network_id: &str,
@@ -194,8 +196,11 @@ pub fn stream_requirements(
         fee_payer: fee_payer.map(|f| address(f, "feePayer")).transpose()?,
     };
     let r = terms
-        .requirements(max_timeout_seconds)
-        .ok_or_else(|| invalid("stream", "the deposit (rate × duration) exceeds u64"))?;
+        .checked_requirements(max_timeout_seconds)
+        .map_err(|e| match e {
+            PayError::BadRequirements(m) => invalid("stream", m),
+            other => FacadeError::Pay(other),
+        })?;
     Ok(serde_json::to_string(&r).unwrap_or_default())
 }
 

@@ -38,6 +38,10 @@ macro_rules! reasons {
 reasons! {
     /// `x402Version` is not 2.
     UnsupportedVersion => scoped "unsupported_version",
+    /// The server's requirements contradict themselves (a `stream` offer whose amount is not
+    /// the deposit for its rate and duration, or of no seconds): the x402 spec's standard
+    /// code for invalid requirements.
+    InvalidPaymentRequirements => plain "invalid_payment_requirements",
     /// The payload's or the requirements' scheme is not this one.
     UnsupportedScheme => plain "unsupported_scheme",
     /// The payload names another network, or one this crate does not know.

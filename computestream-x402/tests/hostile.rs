@@ -98,6 +98,24 @@ fn transfer(asset: AccountAddress, to: AccountAddress, amount: u64) -> Transacti
     )
 }
 
+/// A `payment_stream::rent` of `w`'s provider, built without the client's checks.
+fn rent(
+    w: &World,
+    deposit: u64,
+    max_duration: u64,
+    max_rate_per_second: u128,
+) -> TransactionPayload {
+    let call = Call::Rent {
+        provider: w.provider.address(),
+        docker_image: "pytorch/pytorch:2.4".into(),
+        asset: w.usdc.0,
+        deposit,
+        max_duration,
+        max_rate_per_second,
+    };
+    TransactionPayload::EntryFunction(call.entry_function(LOCAL_CONTRACT_ADDRESS).unwrap())
+}
+
 fn bcs<T: serde::Serialize>(v: &T) -> Vec<u8> {
     aptos_bcs::to_bytes(v).unwrap()
 }
@@ -133,10 +151,13 @@ enum Make {
     Claim(fn(&World, &mut PaymentRequirements)),
     /// The requirements are edited; the payment is an honest one for them.
     Require(fn(&World, &mut PaymentRequirements)),
+    /// The requirements are edited into ones an honest client refuses to pay; the payment is
+    /// the rent they ask for (deposit, duration, rate), signed by the buyer anyway.
+    Unpayable(fn(&mut PaymentRequirements)),
     /// Any other payment, checked against the offered requirements.
     Custom(fn(&World, &PaymentRequirements) -> PaymentPayload),
 }
-use Make::{Claim, Custom, Envelope, Payload, Require, Resign};
+use Make::{Claim, Custom, Envelope, Payload, Require, Resign, Unpayable};
 
 impl Make {
     fn build(&self, w: &World, stream: bool) -> (PaymentPayload, PaymentRequirements) {
@@ -165,6 +186,16 @@ impl Make {
             Require(edit) => {
                 edit(w, &mut r);
                 w.pay(&r)
+            }
+            Unpayable(edit) => {
+                let offered = r.clone();
+                edit(&mut r);
+                let number = |key: &str| r.extra_str(key).unwrap().parse::<u128>().unwrap();
+                let (deposit, duration) = (r.amount.parse().unwrap(), number("maxDurationSeconds"));
+                let asked = rent(w, deposit, duration as u64, number("ratePerSecond"));
+                let mut p = w.resigned(&offered, &w.buyer, |raw, _| raw.payload = asked);
+                p.accepted = r.clone();
+                p
             }
             Custom(make) => make(w, &r),
         };
@@ -384,13 +415,44 @@ const CASES: &[(&str, Make, &str)] = &[
     ),
     (
         "stream: longer than offered",
-        Claim(|_, r| _ = r.extra.insert("maxDurationSeconds".into(), json!("601"))),
+        Resign(|w, raw, _| raw.payload = rent(w, 1_200_000, 601, 2_000_000_000_000)),
         "invalid_stream_aptos_payload_duration_too_long",
     ),
     (
+        "stream: a rental of no seconds",
+        Resign(|w, raw, _| raw.payload = rent(w, 1_200_000, 0, 2_000_000_000_000)),
+        "invalid_stream_aptos_payload_wrong_args",
+    ),
+    (
         "stream: smaller deposit",
-        Claim(|_, r| r.amount = "1".into()),
+        Resign(|w, raw, _| raw.payload = rent(w, 1, 600, 2_000_000_000_000)),
         "invalid_stream_aptos_payload_amount_mismatch",
+    ),
+    (
+        "stream: requirements whose deposit is below one second at the rate",
+        Unpayable(|r| r.amount = "1".into()),
+        "invalid_payment_requirements",
+    ),
+    (
+        "stream: requirements whose deposit is one unit short",
+        Unpayable(|r| r.amount = "1199999".into()),
+        "invalid_payment_requirements",
+    ),
+    (
+        "stream: requirements for no seconds",
+        Unpayable(|r| {
+            r.amount = "0".into();
+            r.extra.insert("maxDurationSeconds".into(), json!("0"));
+        }),
+        "invalid_payment_requirements",
+    ),
+    (
+        "stream: requirements at a zero rate",
+        Unpayable(|r| {
+            r.amount = "0".into();
+            r.extra.insert("ratePerSecond".into(), json!("0"));
+        }),
+        "invalid_payment_requirements",
     ),
     (
         "stream: another deployment of the contracts",
