@@ -20,7 +20,9 @@ use std::borrow::Cow;
 
 use crate::Network;
 use crate::reason::{Invalid, Reason};
-use crate::wire::{PaymentPayloadRef, PaymentRequirements, decode_base64, encode_base64};
+use crate::wire::{
+    PaymentPayloadRef, PaymentRequirements, RequirementsRef, decode_base64, encode_base64,
+};
 
 /// The signing-message prefixes, hashed once.
 fn raw_transaction_salt() -> &'static [u8; 32] {
@@ -323,7 +325,8 @@ pub struct VerifyPolicy {
 }
 
 /// The rules every Aptos payment passes, in the reference facilitator's order, up to the
-/// entry function: version, scheme, network, fee payer, payload, chain id, sender key and
+/// entry function: version, scheme, network, the rest of `accepted` (ours, see
+/// [`check_accepted`]), fee payer, payload, chain id, sender key and
 /// signature, gas caps, expiry (not before `now + 5 s`, and, ours, not after
 /// [`latest_expiry`]).
 pub(crate) fn verify_envelope(
@@ -354,6 +357,7 @@ pub(crate) fn verify_envelope(
             ),
         ));
     }
+    check_accepted(&payload.accepted, requirements)?;
     let network = Network::from_caip2(&requirements.network).ok_or_else(|| {
         Invalid::new(
             Reason::NetworkMismatch,
@@ -439,6 +443,64 @@ pub(crate) fn verify_envelope(
         ));
     }
     Ok((payment, network))
+}
+
+/// The x402 matching rule, applied by the verifier too: the payment's `accepted` is the
+/// requirements (every field but `extra` equal, exact strings, and every member of the
+/// requirements' `extra` in `accepted.extra`), as the reference servers demand before they
+/// verify. The signed transaction is checked against the requirements later; this refuses a
+/// payment that claims other terms than it was offered. A difference in `amount`, `asset` or
+/// `payTo` gets the reference Aptos reason for that field, one in `maxTimeoutSeconds` or
+/// `extra` [`Reason::NoMatchingRequirements`]. (Scheme and network are checked before.)
+pub fn check_accepted(
+    accepted: &RequirementsRef<'_>,
+    requirements: &PaymentRequirements,
+) -> Result<(), Invalid> {
+    if requirements.is_matched_by(accepted) {
+        return Ok(());
+    }
+    let differs = |reason, field: &str, theirs: &str, ours: &str| {
+        Err(Invalid::new(
+            reason,
+            format!("accepted.{field} {theirs:?}, the requirements' {ours:?}"),
+        ))
+    };
+    if accepted.amount != requirements.amount {
+        return differs(
+            Reason::AmountMismatch,
+            "amount",
+            &accepted.amount,
+            &requirements.amount,
+        );
+    }
+    if accepted.asset != requirements.asset {
+        return differs(
+            Reason::AssetMismatch,
+            "asset",
+            &accepted.asset,
+            &requirements.asset,
+        );
+    }
+    if accepted.pay_to != requirements.pay_to {
+        return differs(
+            Reason::RecipientMismatch,
+            "payTo",
+            &accepted.pay_to,
+            &requirements.pay_to,
+        );
+    }
+    if accepted.max_timeout_seconds != requirements.max_timeout_seconds {
+        return differs(
+            Reason::NoMatchingRequirements,
+            "maxTimeoutSeconds",
+            &accepted.max_timeout_seconds.to_string(),
+            &requirements.max_timeout_seconds.to_string(),
+        );
+    }
+    Err(Invalid::new(
+        Reason::NoMatchingRequirements,
+        "accepted.extra lacks a member of the requirements' extra, or differs in one",
+    ))
 }
 
 /// Parses an address the requirements name (short or long form).

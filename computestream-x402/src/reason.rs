@@ -46,6 +46,11 @@ reasons! {
     UnsupportedScheme => plain "unsupported_scheme",
     /// The payload names another network, or one this crate does not know.
     NetworkMismatch => plain "network_mismatch",
+    /// Ours: the payment's `accepted` differs from the requirements in `maxTimeoutSeconds` or
+    /// `extra` (the reference servers refuse it before verifying, with the 402 error "No
+    /// matching payment requirements"; a difference in amount, asset or payTo gets the
+    /// reference Aptos reason for that field).
+    NoMatchingRequirements => plain "no_matching_payment_requirements",
     /// `extra.feePayer` is not one of this facilitator's fee payers.
     FeePayerNotManaged => plain "fee_payer_not_managed_by_facilitator",
     /// The transaction's chain id is not the network's.

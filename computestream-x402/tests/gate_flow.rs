@@ -149,6 +149,8 @@ enum Step {
     Rent(&'static str),
     /// Attaches this `payment-identifier` to the payment (extensions are not signed).
     Identify(&'static str),
+    /// Edits the payment's `accepted` (not signed either).
+    EditAccepted(fn(&mut PaymentRequirements)),
     /// A request carrying `Req`; the gate must decide as `Expect` says.
     Send(Req, Expect),
     /// Runs the handler (`true`: it succeeded) for the last admitted request.
@@ -323,6 +325,22 @@ const CASES: &[(&str, &[Step])] = &[
         ],
     ),
     (
+        "a payment whose accepted block is not the offer is refused",
+        &[
+            Pay(0),
+            EditAccepted(|r| r.amount = "1".into()),
+            Send(Req::Payment, Refused("no matching payment requirements")),
+            Pay(0),
+            EditAccepted(|r| r.pay_to = r.asset.clone()),
+            Send(Req::Payment, Refused("no matching payment requirements")),
+            Rent("pytorch/pytorch:2.4"),
+            EditAccepted(|r| r.amount = "1".into()),
+            Send(Req::Payment, Refused("no matching payment requirements")),
+            ProviderHas(0),
+            BuyerHas(10_000_000),
+        ],
+    ),
+    (
         "payment-identifier makes a retry idempotent",
         &[
             Pay(0),
@@ -397,6 +415,7 @@ async fn run(w: &World, steps: &[Step]) {
             }
             Rent(image) => payment = Some(w.pay(&required.accepts[1], None, image).await),
             Identify(id) => payment.as_mut().unwrap().set_payment_identifier(id),
+            EditAccepted(edit) => edit(&mut payment.as_mut().unwrap().accepted),
             Send(req, expect) => {
                 let p = payment.as_ref();
                 let (name, value) = match req {

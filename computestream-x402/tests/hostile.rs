@@ -395,6 +395,46 @@ const CASES: &[(&str, Make, &str)] = &[
         "network_mismatch",
     ),
     (
+        "accepted claims an amount of 1",
+        Payload(|p| p.accepted.amount = "1".into()),
+        "invalid_exact_aptos_payload_amount_mismatch",
+    ),
+    (
+        "accepted names another asset",
+        Payload(|p| p.accepted.asset = AccountAddress::from_hex("0xa").unwrap().to_long_string()),
+        "invalid_exact_aptos_payload_asset_mismatch",
+    ),
+    (
+        "accepted names another payTo",
+        Payload(|p| p.accepted.pay_to = AccountAddress::ONE.to_long_string()),
+        "invalid_exact_aptos_payload_recipient_mismatch",
+    ),
+    (
+        "accepted names the payTo in upper case (strings compare exactly)",
+        Payload(|p| p.accepted.pay_to = format!("0x{}", p.accepted.pay_to[2..].to_uppercase())),
+        "invalid_exact_aptos_payload_recipient_mismatch",
+    ),
+    (
+        "accepted names a longer timeout",
+        Payload(|p| p.accepted.max_timeout_seconds = 3_600),
+        "no_matching_payment_requirements",
+    ),
+    (
+        "accepted drops the fee payer",
+        Payload(|p| _ = p.accepted.extra.remove("feePayer")),
+        "no_matching_payment_requirements",
+    ),
+    (
+        "stream: accepted claims a deposit of 1",
+        Payload(|p| p.accepted.amount = "1".into()),
+        "invalid_stream_aptos_payload_amount_mismatch",
+    ),
+    (
+        "stream: accepted names another rate",
+        Payload(|p| _ = p.accepted.extra.insert("ratePerSecond".into(), json!("1"))),
+        "no_matching_payment_requirements",
+    ),
+    (
         "more than the balance",
         Require(|_, r| r.amount = "10000001".into()),
         "invalid_exact_aptos_payload_insufficient_balance",
