@@ -20,7 +20,9 @@ use std::borrow::Cow;
 
 use crate::Network;
 use crate::reason::{Invalid, Reason};
-use crate::wire::{PaymentPayloadRef, PaymentRequirements, decode_base64, encode_base64};
+use crate::wire::{
+    PaymentPayloadRef, PaymentRequirements, RequirementsRef, decode_base64, encode_base64,
+};
 
 /// The signing-message prefixes, hashed once.
 fn raw_transaction_salt() -> &'static [u8; 32] {
@@ -98,6 +100,22 @@ pub const MAX_SPONSORED_GAS_AMOUNT: u64 = 500_000;
 pub const MAX_SPONSORED_GAS_UNIT_PRICE: u64 = 1_000;
 /// A payment must stay valid at least this long after verification.
 pub const MIN_EXPIRY_MARGIN_SECS: u64 = 5;
+/// How much later than `now + maxTimeoutSeconds` a payment may expire: the payer's clock may
+/// run this far ahead of the verifier's. A later expiry is refused, so a payment (and the
+/// memory of having served it) lives at most `maxTimeoutSeconds` plus this.
+pub const MAX_EXPIRY_SKEW_SECS: u64 = 30;
+/// The largest `now` taken as seconds since the Unix epoch (10^11 s is in the year 5138): a
+/// larger one is almost certainly milliseconds, and would sign or accept a payment that lives
+/// for millennia.
+pub const MAX_PLAUSIBLE_NOW_SECS: u64 = 100_000_000_000;
+
+/// The latest expiry a payment for requirements with `max_timeout_seconds` may carry when
+/// verified at `now_secs`: `now + maxTimeoutSeconds +` [`MAX_EXPIRY_SKEW_SECS`].
+pub const fn latest_expiry(now_secs: u64, max_timeout_seconds: u64) -> u64 {
+    now_secs
+        .saturating_add(max_timeout_seconds)
+        .saturating_add(MAX_EXPIRY_SKEW_SECS)
+}
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -307,8 +325,10 @@ pub struct VerifyPolicy {
 }
 
 /// The rules every Aptos payment passes, in the reference facilitator's order, up to the
-/// entry function: version, scheme, network, fee payer, payload, chain id, sender key and
-/// signature, gas caps, expiry.
+/// entry function: version, scheme, network, the rest of `accepted` (ours, see
+/// [`check_accepted`]), fee payer, payload, chain id, sender key and
+/// signature, gas caps, expiry (not before `now + 5 s`, and, ours, not after
+/// [`latest_expiry`]).
 pub(crate) fn verify_envelope(
     scheme: &str,
     payload: &PaymentPayloadRef<'_>,
@@ -337,6 +357,7 @@ pub(crate) fn verify_envelope(
             ),
         ));
     }
+    check_accepted(&payload.accepted, requirements)?;
     let network = Network::from_caip2(&requirements.network).ok_or_else(|| {
         Invalid::new(
             Reason::NetworkMismatch,
@@ -405,6 +426,16 @@ pub(crate) fn verify_envelope(
             ),
         ));
     }
+    let latest = latest_expiry(now_secs, requirements.max_timeout_seconds);
+    if payment.raw.expiration_timestamp_secs > latest {
+        return Err(Invalid::new(
+            Reason::ExpirationTooFar,
+            format!(
+                "expires at {}, after now {now_secs} + maxTimeoutSeconds {} + {MAX_EXPIRY_SKEW_SECS} s",
+                payment.raw.expiration_timestamp_secs, requirements.max_timeout_seconds
+            ),
+        ));
+    }
     if payment.entry_function().is_none() {
         return Err(Invalid::new(
             Reason::MissingEntryFunction,
@@ -412,6 +443,64 @@ pub(crate) fn verify_envelope(
         ));
     }
     Ok((payment, network))
+}
+
+/// The x402 matching rule, applied by the verifier too: the payment's `accepted` is the
+/// requirements (every field but `extra` equal, exact strings, and every member of the
+/// requirements' `extra` in `accepted.extra`), as the reference servers demand before they
+/// verify. The signed transaction is checked against the requirements later; this refuses a
+/// payment that claims other terms than it was offered. A difference in `amount`, `asset` or
+/// `payTo` gets the reference Aptos reason for that field, one in `maxTimeoutSeconds` or
+/// `extra` [`Reason::NoMatchingRequirements`]. (Scheme and network are checked before.)
+pub fn check_accepted(
+    accepted: &RequirementsRef<'_>,
+    requirements: &PaymentRequirements,
+) -> Result<(), Invalid> {
+    if requirements.is_matched_by(accepted) {
+        return Ok(());
+    }
+    let differs = |reason, field: &str, theirs: &str, ours: &str| {
+        Err(Invalid::new(
+            reason,
+            format!("accepted.{field} {theirs:?}, the requirements' {ours:?}"),
+        ))
+    };
+    if accepted.amount != requirements.amount {
+        return differs(
+            Reason::AmountMismatch,
+            "amount",
+            &accepted.amount,
+            &requirements.amount,
+        );
+    }
+    if accepted.asset != requirements.asset {
+        return differs(
+            Reason::AssetMismatch,
+            "asset",
+            &accepted.asset,
+            &requirements.asset,
+        );
+    }
+    if accepted.pay_to != requirements.pay_to {
+        return differs(
+            Reason::RecipientMismatch,
+            "payTo",
+            &accepted.pay_to,
+            &requirements.pay_to,
+        );
+    }
+    if accepted.max_timeout_seconds != requirements.max_timeout_seconds {
+        return differs(
+            Reason::NoMatchingRequirements,
+            "maxTimeoutSeconds",
+            &accepted.max_timeout_seconds.to_string(),
+            &requirements.max_timeout_seconds.to_string(),
+        );
+    }
+    Err(Invalid::new(
+        Reason::NoMatchingRequirements,
+        "accepted.extra lacks a member of the requirements' extra, or differs in one",
+    ))
 }
 
 /// Parses an address the requirements name (short or long form).

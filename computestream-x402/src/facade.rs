@@ -39,7 +39,8 @@ impl FacadeError {
     /// `UNSUPPORTED_VERSION`; [`PayError::code`]: `UNSUPPORTED_SCHEME_OR_NETWORK`,
     /// `INVALID_REQUIREMENTS`, `SIGNING_FAILED`); [`FacadeError::InvalidArgument`] is
     /// `INVALID_INPUT`: an argument that is not what the call takes (a private key, an
-    /// address, a network id, requirements or header JSON, an `accept` index).
+    /// address, a network id, requirements or header JSON, an `accept` index, a `now` that is
+    /// not seconds).
     pub fn code(&self) -> &'static str {
         match self {
             FacadeError::Wire(e) => e.code(),
@@ -64,6 +65,16 @@ fn network(caip2: &str) -> Result<Network, FacadeError> {
             format!("{caip2:?}: expected aptos:1, aptos:2, movement:126, movement:250 or aptos:4"),
         )
     })
+}
+
+/// A `now` argument: seconds since the epoch, not milliseconds.
+fn now_arg(now_secs: u64) -> Result<u64, FacadeError> {
+    schemes::check_now_secs(now_secs)
+        .map(|()| now_secs)
+        .map_err(|e| match e {
+            PayError::BadParams(m) => FacadeError::InvalidArgument(m),
+            other => FacadeError::Pay(other),
+        })
 }
 
 fn signer(private_key: &str) -> Result<Signer, FacadeError> {
@@ -161,7 +172,9 @@ pub fn exact_requirements(
 }
 
 /// `stream` requirements as JSON: a rental from `provider` at `rate_per_second` (nano-units
-/// per second, the on-chain price) for up to `max_duration_seconds`, contracts at `contract`.
+/// per second, the on-chain price) for up to `max_duration_seconds`, contracts at `contract`;
+/// `amount` is the deposit, `ceil(rate × duration / 1e9)`. A duration or rate of 0, or a
+/// deposit past `u64`, is `INVALID_INPUT`.
 #[allow(clippy::too_many_arguments)] // one argument per field of the requirements
 pub fn stream_requirements(
     network_id: &str,
@@ -183,14 +196,18 @@ pub fn stream_requirements(
         fee_payer: fee_payer.map(|f| address(f, "feePayer")).transpose()?,
     };
     let r = terms
-        .requirements(max_timeout_seconds)
-        .ok_or_else(|| invalid("stream", "the deposit (rate × duration) exceeds u64"))?;
+        .checked_requirements(max_timeout_seconds)
+        .map_err(|e| match e {
+            PayError::BadRequirements(m) => invalid("stream", m),
+            other => FacadeError::Pay(other),
+        })?;
     Ok(serde_json::to_string(&r).unwrap_or_default())
 }
 
 /// Pays the `accept`-th way offered by a `PAYMENT-REQUIRED` header: signs the transfer
 /// (`exact`) or the rental (`stream`, running `docker_image`) as the key's account, with its
-/// next `sequence_number`, expiring `maxTimeoutSeconds` after `now_secs`. Returns the
+/// next `sequence_number`, expiring `maxTimeoutSeconds` after `now_secs` (seconds since the
+/// epoch; a `now` in milliseconds is refused with `INVALID_INPUT`). Returns the
 /// `PAYMENT-SIGNATURE` header to retry the request with. Nothing is submitted: the server's
 /// facilitator does that.
 pub fn pay(
@@ -201,6 +218,7 @@ pub fn pay(
     now_secs: u64,
     docker_image: &str,
 ) -> Result<String, FacadeError> {
+    let now_secs = now_arg(now_secs)?;
     let required: PaymentRequired = wire::decode_header(payment_required.trim())?;
     let requirements = required.accepts.get(accept).ok_or_else(|| {
         invalid(
@@ -220,8 +238,9 @@ pub fn pay(
 
 /// Checks a `PAYMENT-SIGNATURE` (or v1 `X-PAYMENT`) header against requirements (JSON) with
 /// every local rule: scheme, network, fee payer (`fee_payers` are the sponsors the caller
-/// manages), chain id, the sender's key and Ed25519 signature, gas caps, expiry at `now_secs`,
-/// and the entry function against the requirements. Returns a `VerifyResponse` as JSON
+/// manages), chain id, the sender's key and Ed25519 signature, gas caps, expiry at `now_secs`
+/// (seconds; at least 5 s ahead and at most `maxTimeoutSeconds` + 30 s ahead), and the entry
+/// function against the requirements. Returns a `VerifyResponse` as JSON
 /// (`isValid`, `invalidReason`, `invalidMessage`, `payer`; `extra`: `amount` and `asset` it
 /// moves, `digest` and `expires`). Balance and simulation need the ledger: a facilitator
 /// checks those when it settles. A header stays valid until it expires, so a server serves a
@@ -232,6 +251,7 @@ pub fn verify_payment(
     fee_payers: &[String],
     now_secs: u64,
 ) -> Result<String, FacadeError> {
+    let now_secs = now_arg(now_secs)?;
     let requirements: PaymentRequirements =
         serde_json::from_str(requirements_json).map_err(|e| invalid("requirements", e))?;
     let policy = VerifyPolicy {
@@ -312,6 +332,23 @@ pub(crate) mod tests {
             code(pay(KEY, &wire::encode_header(&required), 1, 0, 0, "")),
             "INVALID_INPUT",
             "accept past the offers"
+        );
+        assert_eq!(
+            code(pay(
+                KEY,
+                &wire::encode_header(&required),
+                0,
+                0,
+                1_767_225_540_000,
+                ""
+            )),
+            "INVALID_INPUT",
+            "a now in milliseconds"
+        );
+        assert_eq!(
+            code(verify_payment("", "{}", &[], 1_767_225_540_000)),
+            "INVALID_INPUT",
+            "a verifier clock in milliseconds"
         );
         required.accepts[0].network = "aptos:9".into();
         assert_eq!(

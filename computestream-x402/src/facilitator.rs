@@ -135,8 +135,9 @@ enum Slot {
 }
 
 /// Locks a payment by digest from settlement start until it expires: a second settlement of
-/// the same payment while one is in flight is refused, and after success it gets the same
-/// receipt (the chain would refuse the transaction anyway: its sequence number is spent).
+/// the same payment, while one is in flight or after it succeeded, is refused (the chain would
+/// refuse the transaction anyway once its sequence number is spent). The successful receipt is
+/// kept, for a gate's idempotent retries and to name the transaction in the refusal.
 #[derive(Default)]
 pub struct ReplayGuard {
     slots: Mutex<HashMap<[u8; 32], Slot>>,
@@ -183,6 +184,14 @@ impl ReplayGuard {
         }
     }
 
+    /// The receipt of `digest`'s successful settlement, if it has one; nothing is locked.
+    pub fn settled(&self, digest: [u8; 32]) -> Option<SettleResponse> {
+        match self.slots().get(&digest) {
+            Some(Slot::Settled { response, .. }) => Some(response.clone()),
+            _ => None,
+        }
+    }
+
     /// Records the outcome: a success stays until expiry, a failure unlocks.
     pub fn finish(&self, digest: [u8; 32], expires: u64, response: &SettleResponse) {
         let mut slots = self.slots();
@@ -198,6 +207,26 @@ impl ReplayGuard {
             slots.remove(&digest);
         }
     }
+}
+
+/// The answer to a second settlement of a payment: what the reference facilitators answer
+/// (`success: false`, `errorReason: "duplicate_settlement"`, no transaction), with the first
+/// settlement's transaction in `errorMessage` once there is one.
+fn duplicate(
+    requirements: &PaymentRequirements,
+    first: Option<&SettleResponse>,
+    payer: Option<String>,
+) -> SettleResponse {
+    let mut r = SettleResponse::failure(
+        &requirements.network,
+        Reason::DuplicateSettlement.code(&requirements.scheme),
+        payer,
+    );
+    r.error_message = Some(match first {
+        Some(first) => format!("already settled in transaction {}", first.transaction),
+        None => "a settlement of this payment is in flight".into(),
+    });
+    r
 }
 
 /// A facilitator over a [`Ledger`]: the ledger's network, its fee payers, the contracts
@@ -389,13 +418,11 @@ impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
             Ok(v) => v,
             Err(invalid) => {
                 // A payment already settled fails re-verification (its sequence number is
-                // spent); the replay guard still answers with its receipt below.
+                // spent): say it is a duplicate rather than why the chain now refuses it.
                 if let Ok(p) = crate::aptos::AptosPayment::from_payload(&payload.payload)
-                    && let Begin::Settled(r) =
-                        self.replay
-                            .begin(p.digest(), p.raw.expiration_timestamp_secs, now)
+                    && let Some(first) = self.replay.settled(p.digest())
                 {
-                    return Ok(r);
+                    return Ok(duplicate(requirements, Some(&first), first.payer.clone()));
                 }
                 let mut r = SettleResponse::failure(
                     &requirements.network,
@@ -408,16 +435,11 @@ impl<L: Ledger + Send + Sync> Facilitator for LocalFacilitator<L> {
         };
         let digest = verified.payment.digest();
         let expires = verified.payment.raw.expiration_timestamp_secs;
+        let payer = Some(verified.payment.sender().to_long_string());
         match self.replay.begin(digest, expires, now) {
             Begin::Locked => {}
-            Begin::Settled(r) => return Ok(r),
-            Begin::InFlight => {
-                return Ok(SettleResponse::failure(
-                    &requirements.network,
-                    Reason::Replayed.code(&requirements.scheme),
-                    Some(verified.payment.sender().to_long_string()),
-                ));
-            }
+            Begin::Settled(first) => return Ok(duplicate(requirements, Some(&first), payer)),
+            Begin::InFlight => return Ok(duplicate(requirements, None, payer)),
         }
         let response = self.settle_verified(&verified).await;
         self.replay.finish(digest, expires, &response);

@@ -7,16 +7,23 @@
 //! `stream` settles before the handler, because the handler needs the opened job. Later
 //! requests of a stream present [`JOB_HEADER`] and are admitted while the stream is open, pays
 //! this provider and is not depleted (the view is cached for at most a second).
+//!
+//! A payment is served once: the gate remembers it until it expires, in memory, and with
+//! [`Gate::with_served_once_store`] also on disk, so a restarted provider refuses a replay.
+
+mod served_once;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use computestream_core::contract::{LOCAL_CONTRACT_ADDRESS, View};
 use computestream_core::{AccountAddress, JobId, Ledger, Stream};
 use serde_json::json;
+use served_once::ServedOnceStore;
 
-use crate::aptos::AptosPayment;
+use crate::aptos::{AptosPayment, latest_expiry};
 use crate::facilitator::{Begin, Facilitator, JOB_ID_EXTRA, ReplayGuard};
 use crate::wire::{
     self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentHeaderRef,
@@ -74,14 +81,20 @@ struct StreamView {
     cache: Mutex<HashMap<JobId, (Instant, Stream)>>,
 }
 
+/// Seconds since the epoch, as the gate's clock reads them.
+type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
 /// The x402 server gate for one resource.
 pub struct Gate {
     facilitator: Arc<dyn Facilitator>,
+    clock: Clock,
     resource: ResourceInfo,
     accepts: Vec<PaymentRequirements>,
     replay: ReplayGuard,
     /// `payment-identifier` of each settled payment that carried one, by digest.
     identifiers: Mutex<HashMap<[u8; 32], String>>,
+    /// The served payments on disk, if the gate was given a store.
+    served_once: Option<Mutex<ServedOnceStore>>,
     streams: Option<StreamView>,
 }
 
@@ -102,7 +115,7 @@ fn respond(status: u16, headers: Vec<(String, String)>, body: serde_json::Value)
     })
 }
 
-fn now_secs() -> u64 {
+fn system_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -118,10 +131,12 @@ impl Gate {
     ) -> Self {
         Gate {
             facilitator,
+            clock: Arc::new(system_secs),
             resource,
             accepts,
             replay: ReplayGuard::default(),
             identifiers: Mutex::new(HashMap::new()),
+            served_once: None,
             streams: None,
         }
     }
@@ -139,6 +154,40 @@ impl Gate {
             cache: Mutex::new(HashMap::new()),
         });
         self
+    }
+
+    /// Reads the time (seconds since the epoch) from `clock` instead of the system clock: the
+    /// chain's time, or a test's. Payments expiring after `now + maxTimeoutSeconds` plus
+    /// [`MAX_EXPIRY_SKEW_SECS`](crate::aptos::MAX_EXPIRY_SKEW_SECS) are refused against it,
+    /// and served payments are remembered until they expire by it.
+    pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// Remembers served payments in the file at `path` (created, with its directory, if
+    /// missing) as well as in memory, so a gate restarted on the same file refuses a payment
+    /// it served before the restart for as long as that payment is valid. One line per served
+    /// payment (its digest and expiry), appended and synced before the receipt goes out;
+    /// expired lines are dropped on the first request after opening and whenever the file
+    /// has doubled, so it stays within twice the unexpired payments. A payment settled under
+    /// a `payment-identifier` before a restart is refused after it, not replayed idempotently
+    /// (its receipt is not kept on disk).
+    pub fn with_served_once_store(mut self, path: impl AsRef<Path>) -> std::io::Result<Self> {
+        self.served_once = Some(Mutex::new(ServedOnceStore::open(path.as_ref())?));
+        Ok(self)
+    }
+
+    /// Whether the served-once store remembers `digest` at `now`.
+    fn served_before(&self, digest: &[u8; 32], now: u64) -> bool {
+        self.served_once.as_ref().is_some_and(|store| {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            store.contains(digest, now)
+        })
     }
 
     /// The requirements it accepts.
@@ -232,7 +281,20 @@ impl Gate {
             return self.fail(&crate::Reason::VerificationError.code(&requirements.scheme));
         };
         let (digest, expires) = (payment.digest(), payment.raw.expiration_timestamp_secs);
-        match self.replay.begin(digest, expires, now_secs()) {
+        let now = self.now();
+        // Whatever the facilitator checks: the gate remembers a payment until it expires, so
+        // an expiry past the offer's timeout would pin that memory (and the payment) for ever.
+        if expires > latest_expiry(now, requirements.max_timeout_seconds) {
+            return self.fail(&crate::Reason::ExpirationTooFar.code(&requirements.scheme));
+        }
+        match self.replay.begin(digest, expires, now) {
+            // Served before a restart: refused while it is valid.
+            Begin::Locked if self.served_before(&digest, now) => {
+                let replayed = crate::Reason::Replayed.code(&requirements.scheme);
+                let failure = SettleResponse::failure(&requirements.network, &replayed, None);
+                self.replay.finish(digest, expires, &failure);
+                return self.fail(&replayed);
+            }
             Begin::Locked => {}
             // The same payment again: idempotent only when it was settled under the same
             // `payment-identifier` (extensions are not signed, so one cannot be added later).
@@ -319,6 +381,14 @@ impl Gate {
             ),
         };
         self.replay.finish(digest, admitted.expires, &receipt);
+        if receipt.success
+            && let Some(store) = &self.served_once
+        {
+            // A write failure does not refuse a request already paid for: the payment stays
+            // remembered in memory, and the chain refuses its transaction a second time.
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = store.record(digest, admitted.expires, self.now());
+        }
         if !receipt.success {
             let mut response = self.payment_required(
                 receipt

@@ -38,10 +38,19 @@ macro_rules! reasons {
 reasons! {
     /// `x402Version` is not 2.
     UnsupportedVersion => scoped "unsupported_version",
+    /// The server's requirements contradict themselves (a `stream` offer whose amount is not
+    /// the deposit for its rate and duration, or of no seconds): the x402 spec's standard
+    /// code for invalid requirements.
+    InvalidPaymentRequirements => plain "invalid_payment_requirements",
     /// The payload's or the requirements' scheme is not this one.
     UnsupportedScheme => plain "unsupported_scheme",
     /// The payload names another network, or one this crate does not know.
     NetworkMismatch => plain "network_mismatch",
+    /// Ours: the payment's `accepted` differs from the requirements in `maxTimeoutSeconds` or
+    /// `extra` (the reference servers refuse it before verifying, with the 402 error "No
+    /// matching payment requirements"; a difference in amount, asset or payTo gets the
+    /// reference Aptos reason for that field).
+    NoMatchingRequirements => plain "no_matching_payment_requirements",
     /// `extra.feePayer` is not one of this facilitator's fee payers.
     FeePayerNotManaged => plain "fee_payer_not_managed_by_facilitator",
     /// The transaction's chain id is not the network's.
@@ -62,6 +71,9 @@ reasons! {
     FeePayerTransferringFunds => scoped "fee_payer_transferring_funds",
     /// Expires too soon.
     TransactionExpired => scoped "transaction_expired",
+    /// Ours: expires later than `now + maxTimeoutSeconds` plus the allowed clock skew (the
+    /// reference has no upper bound, so no string for it).
+    ExpirationTooFar => scoped "expiration_too_far",
     /// Not an entry function.
     MissingEntryFunction => scoped "missing_entry_function",
     /// Another function than the scheme's.
@@ -88,6 +100,9 @@ reasons! {
     VerificationError => scoped "verification_error",
     /// The payload was already presented and is locked or settled.
     Replayed => scoped "replayed",
+    /// A settlement of a payment that is being or was already settled (the reference
+    /// facilitators' `errorReason` for it).
+    DuplicateSettlement => plain "duplicate_settlement",
 }
 
 /// A failed check: the reason and a human detail.
@@ -140,6 +155,10 @@ mod tests {
         assert_eq!(
             Reason::FeePayerNotManaged.code("exact"),
             "fee_payer_not_managed_by_facilitator"
+        );
+        assert_eq!(
+            Reason::DuplicateSettlement.code("stream"),
+            "duplicate_settlement"
         );
         assert_eq!(
             Reason::RateTooLow.code("stream"),

@@ -7,12 +7,14 @@
 use aptos_sdk::transaction::{EntryFunction, RawTransaction, TransactionPayload};
 use aptos_sdk::types::ChainId;
 use computestream_core::contract::{Call, FrameworkCall, metadata_type_tag};
+use computestream_core::math::RATE_SCALE;
 use computestream_core::{AccountAddress, AssetId, Rate, Signer};
 use serde_json::{Map, json};
 
 use crate::Network;
 use crate::aptos::{
-    AptosPayment, VerifyPolicy, requirement_address, requirement_amount, verify_envelope,
+    AptosPayment, MAX_PLAUSIBLE_NOW_SECS, VerifyPolicy, requirement_address, requirement_amount,
+    verify_envelope,
 };
 use crate::reason::{Invalid, Reason};
 use crate::wire::{PaymentPayload, PaymentPayloadRef, PaymentRequirements, ResourceInfo};
@@ -89,19 +91,72 @@ pub struct StreamTerms {
     pub fee_payer: Option<AccountAddress>,
 }
 
+/// Why a rate and a duration make no `stream` offer, or the deposit they ask:
+/// `ceil(rate × duration / 1e9)` base units.
+fn deposit_for(rate_per_second: u128, max_duration_seconds: u64) -> Result<u64, String> {
+    if max_duration_seconds == 0 {
+        return Err("maxDurationSeconds is 0: a rental lasts at least a second".into());
+    }
+    if rate_per_second == 0 {
+        return Err("ratePerSecond is 0: a stream pays for its seconds".into());
+    }
+    rate_per_second
+        .checked_mul(u128::from(max_duration_seconds))
+        .map(|nanos| nanos.div_ceil(RATE_SCALE))
+        .and_then(|deposit| u64::try_from(deposit).ok())
+        .ok_or_else(|| "the deposit (rate × duration) exceeds u64".into())
+}
+
+/// Checks a `stream` offer's `amount` against its rate and duration.
+fn check_stream_amount(
+    rate_per_second: u128,
+    max_duration: u64,
+    amount: u64,
+) -> Result<(), String> {
+    let deposit = deposit_for(rate_per_second, max_duration)?;
+    if amount != deposit {
+        return Err(format!(
+            "amount {amount} is not the deposit for {max_duration} s at {rate_per_second} \
+             nano-units/s: ceil(rate × duration / 1e9) = {deposit}"
+        ));
+    }
+    Ok(())
+}
+
+/// The deposit a `stream` offer asks for `max_duration_seconds` at `rate_per_second`
+/// (nano-units per second, the on-chain price): `ceil(rate × duration / 1e9)` base units, the
+/// least that funds every second of the rental. A rental of no seconds, a zero rate and a
+/// deposit past `u64` are [`PayError::BadRequirements`]. The `stream` requirements' `amount`
+/// must be exactly this: clients refuse to pay, and verifiers refuse to verify, any other.
+pub fn stream_deposit(rate_per_second: u128, max_duration_seconds: u64) -> Result<u64, PayError> {
+    deposit_for(rate_per_second, max_duration_seconds).map_err(PayError::BadRequirements)
+}
+
 impl StreamTerms {
-    /// The deposit: `ceil(rate × max_duration)`, so the escrow covers the whole rental.
+    /// The deposit ([`stream_deposit`]), or why these terms make no offer.
+    pub fn checked_deposit(&self) -> Result<u64, PayError> {
+        stream_deposit(self.rate.nanos_per_second(), self.max_duration_seconds)
+    }
+
+    /// The deposit: `ceil(rate × max_duration)`, so the escrow covers the whole rental;
+    /// `None` when the terms make no offer (see [`StreamTerms::checked_deposit`]).
     pub fn deposit(&self) -> Option<u64> {
-        let nanos = self
-            .rate
-            .nanos_per_second()
-            .checked_mul(u128::from(self.max_duration_seconds))?;
-        u64::try_from(nanos.div_ceil(computestream_core::math::RATE_SCALE)).ok()
+        self.checked_deposit().ok()
     }
 
     /// The `stream` requirements (`extra`: `ratePerSecond`, `maxDurationSeconds`, `contract`,
-    /// `feePayer?`).
+    /// `feePayer?`); `None` when the terms make no offer (see
+    /// [`StreamTerms::checked_deposit`]).
     pub fn requirements(&self, max_timeout_seconds: u64) -> Option<PaymentRequirements> {
+        self.checked_requirements(max_timeout_seconds).ok()
+    }
+
+    /// [`StreamTerms::requirements`], or why the terms make no offer.
+    pub fn checked_requirements(
+        &self,
+        max_timeout_seconds: u64,
+    ) -> Result<PaymentRequirements, PayError> {
+        let amount = self.checked_deposit()?;
         let mut extra = Map::new();
         extra.insert(
             "ratePerSecond".into(),
@@ -115,10 +170,10 @@ impl StreamTerms {
         if let Some(fp) = self.fee_payer {
             extra.insert("feePayer".into(), json!(fp.to_long_string()));
         }
-        Some(PaymentRequirements {
+        Ok(PaymentRequirements {
             scheme: Scheme::Stream.name().into(),
             network: self.network.caip2().into(),
-            amount: self.deposit()?.to_string(),
+            amount: amount.to_string(),
             asset: self.asset.0.to_long_string(),
             pay_to: self.provider.to_long_string(),
             max_timeout_seconds,
@@ -161,6 +216,9 @@ pub enum PayError {
     /// The requirements are malformed.
     #[error("bad requirements: {0}")]
     BadRequirements(String),
+    /// The transaction parameters are implausible (a `now` in milliseconds).
+    #[error("bad transaction parameters: {0}")]
+    BadParams(String),
     /// Signing failed.
     #[error("signing: {0}")]
     Signing(String),
@@ -174,12 +232,15 @@ impl PayError {
     ///   scheme or network this crate does not pay.
     /// - `INVALID_REQUIREMENTS`: [`PayError::BadRequirements`], a field of the requirements
     ///   is missing or malformed.
+    /// - `INVALID_TXN_PARAMS`: [`PayError::BadParams`], the [`TxnParams`] are not plausible
+    ///   (`now_secs` above [`MAX_PLAUSIBLE_NOW_SECS`], i.e. milliseconds).
     /// - `SIGNING_FAILED`: [`PayError::Signing`], the transaction could not be built or
     ///   signed.
     pub fn code(&self) -> &'static str {
         match self {
             PayError::Unsupported(_) => "UNSUPPORTED_SCHEME_OR_NETWORK",
             PayError::BadRequirements(_) => "INVALID_REQUIREMENTS",
+            PayError::BadParams(_) => "INVALID_TXN_PARAMS",
             PayError::Signing(_) => "SIGNING_FAILED",
         }
     }
@@ -201,7 +262,8 @@ fn int<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, PayError> {
 }
 
 /// The entry function a client signs for `requirements`. `docker_image` is the job the
-/// `stream` scheme rents compute for (ignored by `exact`).
+/// `stream` scheme rents compute for (ignored by `exact`). `stream` requirements whose
+/// `amount` is not [`stream_deposit`] of their rate and duration are refused.
 pub fn payment_function(
     requirements: &PaymentRequirements,
     docker_image: &str,
@@ -218,24 +280,40 @@ pub fn payment_function(
             amount,
         }
         .entry_function(),
-        Scheme::Stream => Call::Rent {
-            provider: pay_to,
-            docker_image: docker_image.into(),
-            asset,
-            deposit: amount,
-            max_duration: int(
+        Scheme::Stream => {
+            let max_duration = int(
                 field(requirements, "maxDurationSeconds")?,
                 "maxDurationSeconds",
-            )?,
-            max_rate_per_second: int(field(requirements, "ratePerSecond")?, "ratePerSecond")?,
+            )?;
+            let rate = int(field(requirements, "ratePerSecond")?, "ratePerSecond")?;
+            check_stream_amount(rate, max_duration, amount).map_err(PayError::BadRequirements)?;
+            Call::Rent {
+                provider: pay_to,
+                docker_image: docker_image.into(),
+                asset,
+                deposit: amount,
+                max_duration,
+                max_rate_per_second: rate,
+            }
+            .entry_function(address(field(requirements, "contract")?, "contract")?)
         }
-        .entry_function(address(field(requirements, "contract")?, "contract")?),
     };
     function.map_err(|e| PayError::Signing(e.to_string()))
 }
 
+/// Refuses a `now` that is not seconds since the epoch (see [`MAX_PLAUSIBLE_NOW_SECS`]).
+pub fn check_now_secs(now_secs: u64) -> Result<(), PayError> {
+    if now_secs > MAX_PLAUSIBLE_NOW_SECS {
+        return Err(PayError::BadParams(format!(
+            "now {now_secs} is not seconds since the epoch (milliseconds?): it is after the year 5138"
+        )));
+    }
+    Ok(())
+}
+
 /// Builds and signs the payment for `requirements` (client side), sponsored when
-/// `extra.feePayer` is present.
+/// `extra.feePayer` is present. It expires `maxTimeoutSeconds` after `params.now_secs`, which
+/// must be seconds ([`check_now_secs`]).
 pub fn pay(
     signer: &Signer,
     requirements: &PaymentRequirements,
@@ -243,6 +321,7 @@ pub fn pay(
     params: TxnParams,
     docker_image: &str,
 ) -> Result<PaymentPayload, PayError> {
+    check_now_secs(params.now_secs)?;
     let network = Network::from_caip2(&requirements.network)
         .ok_or_else(|| PayError::Unsupported(format!("network {}", requirements.network)))?;
     let function = payment_function(requirements, docker_image)?;
@@ -296,27 +375,39 @@ pub struct Verified {
 
 /// Every rule that needs no ledger, in the reference order: the envelope rules, then the
 /// scheme's function, type arguments and arguments against the requirements. An owned
-/// [`PaymentPayload`] is checked through [`PaymentPayload::view`].
+/// [`PaymentPayload`] is checked through [`PaymentPayload::view`]. `now_secs` is the
+/// verifier's clock in seconds; one in milliseconds refuses every payment.
 pub fn verify_local(
     payload: &PaymentPayloadRef<'_>,
     requirements: &PaymentRequirements,
     policy: &VerifyPolicy,
     now_secs: u64,
 ) -> Result<Verified, Invalid> {
+    if now_secs > MAX_PLAUSIBLE_NOW_SECS {
+        return Err(Invalid::new(
+            Reason::VerificationError,
+            format!("the verifier's now {now_secs} is not seconds since the epoch"),
+        ));
+    }
     let scheme = Scheme::from_name(&requirements.scheme).ok_or_else(|| {
         Invalid::new(
             Reason::UnsupportedScheme,
             format!("scheme {}", requirements.scheme),
         )
     })?;
+    // An offer that contradicts itself is refused before any payment is read against it.
+    let offer = match scheme {
+        Scheme::Exact => None,
+        Scheme::Stream => Some(stream_offer(requirements)?),
+    };
     let (payment, network) =
         verify_envelope(scheme.name(), payload, requirements, policy, now_secs)?;
     let function = payment
         .entry_function()
         .ok_or_else(|| Invalid::new(Reason::MissingEntryFunction, "not an entry function"))?;
-    let debit = match scheme {
-        Scheme::Exact => check_transfer(function, requirements)?,
-        Scheme::Stream => check_rent(function, requirements)?,
+    let debit = match offer {
+        None => check_transfer(function, requirements)?,
+        Some(offer) => check_rent(function, requirements, &offer)?,
     };
     Ok(Verified {
         scheme,
@@ -374,7 +465,16 @@ fn check_terms(
     })
 }
 
-fn check_rent(f: &EntryFunction, r: &PaymentRequirements) -> Result<Debit, Invalid> {
+/// What `stream` requirements offer: the contracts, the price and the longest rental.
+struct StreamOffer {
+    contract: AccountAddress,
+    rate: u128,
+    max_duration: u64,
+}
+
+/// Reads `stream` requirements and checks that they are one offer: `amount` is
+/// [`stream_deposit`] of the rate and the duration.
+fn stream_offer(r: &PaymentRequirements) -> Result<StreamOffer, Invalid> {
     let extra = |key: &str| {
         r.extra_str(key).ok_or_else(|| {
             Invalid::new(
@@ -390,6 +490,26 @@ fn check_rent(f: &EntryFunction, r: &PaymentRequirements) -> Result<Debit, Inval
     let max_duration: u64 = extra("maxDurationSeconds")?
         .parse()
         .map_err(|_| Invalid::new(Reason::VerificationError, "extra.maxDurationSeconds"))?;
+    let amount = requirement_amount(&r.amount)?;
+    check_stream_amount(rate, max_duration, amount)
+        .map_err(|e| Invalid::new(Reason::InvalidPaymentRequirements, e))?;
+    Ok(StreamOffer {
+        contract,
+        rate,
+        max_duration,
+    })
+}
+
+fn check_rent(
+    f: &EntryFunction,
+    r: &PaymentRequirements,
+    offer: &StreamOffer,
+) -> Result<Debit, Invalid> {
+    let StreamOffer {
+        contract,
+        rate,
+        max_duration,
+    } = *offer;
     let is_rent = f.module.address == contract
         && f.module.name.as_str() == "payment_stream"
         && f.function == "rent";
@@ -426,7 +546,10 @@ fn check_rent(f: &EntryFunction, r: &PaymentRequirements) -> Result<Debit, Inval
             format!("max rate {max_rate_per_second} below {rate}"),
         ));
     }
-    if duration == 0 || duration > max_duration {
+    if duration == 0 {
+        return Err(Invalid::new(Reason::WrongArgs, "a rental of 0 seconds"));
+    }
+    if duration > max_duration {
         return Err(Invalid::new(
             Reason::DurationTooLong,
             format!("max_duration {duration}, offered 1..={max_duration}"),
@@ -448,10 +571,11 @@ pub(crate) mod tests {
     use super::*;
 
     /// One of each variant.
-    pub(crate) fn every_pay_error() -> [PayError; 3] {
+    pub(crate) fn every_pay_error() -> [PayError; 4] {
         [
             PayError::Unsupported(String::new()),
             PayError::BadRequirements(String::new()),
+            PayError::BadParams(String::new()),
             PayError::Signing(String::new()),
         ]
     }
@@ -470,6 +594,102 @@ pub(crate) mod tests {
     #[test]
     fn every_pay_error_has_its_own_stable_code() {
         crate::tests::assert_stable_codes(&every_pay_error().map(|e| e.code()));
+    }
+
+    #[test]
+    fn a_now_in_milliseconds_is_refused_before_signing() {
+        let signer = Signer::from_seed("schemes:ms");
+        let ms = TxnParams::new(0, 1_767_225_540_000);
+        let err = pay(&signer, &requirements(), None, ms, "").unwrap_err();
+        assert_eq!(err.code(), "INVALID_TXN_PARAMS");
+        assert!(err.to_string().contains("milliseconds"), "{err}");
+        let secs = TxnParams::new(0, 1_767_225_540);
+        assert!(pay(&signer, &requirements(), None, secs, "").is_ok());
+    }
+
+    #[test]
+    fn the_expiry_is_bounded_by_the_timeout_plus_the_skew() {
+        let signer = Signer::from_seed("schemes:expiry");
+        let r = requirements();
+        let now = 1_767_225_540;
+        let p = pay(&signer, &r, None, TxnParams::new(0, now), "").unwrap();
+        let policy = VerifyPolicy::default();
+        let verify = |at| {
+            verify_local(&p.view(), &r, &policy, at)
+                .map(|_| ())
+                .map_err(|e| e.reason)
+        };
+        assert_eq!(verify(now), Ok(()));
+        assert_eq!(verify(now - 30), Ok(()), "a verifier 30 s behind the payer");
+        assert_eq!(verify(now - 31), Err(Reason::ExpirationTooFar));
+        assert_eq!(verify(now + 56), Err(Reason::TransactionExpired));
+        assert_eq!(
+            verify(now * 1_000),
+            Err(Reason::VerificationError),
+            "a verifier whose clock is in milliseconds accepts nothing"
+        );
+    }
+
+    fn terms(rate: u128, max_duration_seconds: u64) -> StreamTerms {
+        StreamTerms {
+            network: Network::Localnet,
+            contract: AccountAddress::ONE,
+            provider: AccountAddress::from_hex("0xb0b").unwrap(),
+            asset: AssetId::NATIVE,
+            rate: Rate::from_nanos_per_second(rate),
+            max_duration_seconds,
+            fee_payer: None,
+        }
+    }
+
+    #[test]
+    fn stream_offers_of_no_seconds_or_no_price_are_not_built() {
+        let code = |t: StreamTerms| t.checked_requirements(60).unwrap_err().code();
+        assert_eq!(code(terms(2_000_000_000_000, 0)), "INVALID_REQUIREMENTS");
+        assert_eq!(code(terms(0, 600)), "INVALID_REQUIREMENTS");
+        assert_eq!(code(terms(u128::MAX, 600)), "INVALID_REQUIREMENTS");
+        assert_eq!(terms(2_000_000_000_000, 0).requirements(60), None);
+        assert_eq!(terms(2_000_000_000_000, 600).deposit(), Some(1_200_000));
+        // Below one unit a second, the deposit rounds up: 3 s at 1 nano-unit/s is 1 unit.
+        assert_eq!(terms(1, 3).deposit(), Some(1));
+    }
+
+    #[test]
+    fn a_client_refuses_stream_requirements_whose_amount_is_not_the_deposit() {
+        let signer = Signer::from_seed("schemes:stream");
+        let offer = terms(2_000_000_000_000, 600).requirements(60).unwrap();
+        assert!(pay(&signer, &offer, None, TxnParams::new(0, 1_000), "img").is_ok());
+        for amount in ["1", "1199999", "1200001", "0"] {
+            let mut r = offer.clone();
+            r.amount = amount.into();
+            let err = pay(&signer, &r, None, TxnParams::new(0, 1_000), "img").unwrap_err();
+            assert_eq!(err.code(), "INVALID_REQUIREMENTS", "{amount}");
+            assert!(err.to_string().contains("1200000"), "{err}");
+        }
+        let mut r = offer.clone();
+        r.amount = "0".into();
+        r.extra.insert("maxDurationSeconds".into(), json!("0"));
+        let err = pay(&signer, &r, None, TxnParams::new(0, 1_000), "img").unwrap_err();
+        assert!(err.to_string().contains("maxDurationSeconds is 0"), "{err}");
+    }
+
+    proptest::proptest! {
+        /// The deposit covers the rental as the contract's math counts it (the stream does
+        /// not deplete before the last second), and is the least amount at or above its exact
+        /// cost, `rate × duration / 1e9`.
+        #[test]
+        fn the_deposit_is_the_cost_of_the_rental_rounded_up(
+            rate in 1u128..=10_000_000_000_000_000,
+            duration in 1u64..=10_000_000,
+        ) {
+            use computestream_core::math::{accrued, seconds_to_deplete};
+            let deposit = stream_deposit(rate, duration).unwrap();
+            proptest::prop_assert!(seconds_to_deplete(deposit, rate) >= u128::from(duration));
+            proptest::prop_assert!(u128::from(deposit) >= accrued(rate, duration));
+            let cost = rate * u128::from(duration);
+            proptest::prop_assert!(u128::from(deposit) * RATE_SCALE >= cost);
+            proptest::prop_assert!(u128::from(deposit - 1) * RATE_SCALE < cost);
+        }
     }
 
     #[test]

@@ -1,27 +1,36 @@
 //! The gate end to end on the embedded ledger, without HTTP: 402 → pay → verify → handler →
-//! settle → receipt, for `exact` and `stream`; replays; later stream requests by job id; v1.
-//! Each case is a script of steps run against a fresh market and gate.
+//! settle → receipt, for `exact` and `stream`; replays, also across a restart; later stream
+//! requests by job id; v1. Each case is a script of steps run against a fresh market and
+//! gate.
 
 mod common;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use common::{Market, NOW};
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
 use computestream_core::{ContractClient, JobId, Ledger};
+use computestream_x402::aptos::VerifyPolicy;
+use computestream_x402::facilitator::{
+    Facilitator, FacilitatorError, SupportedResponse, verify_response,
+};
 use computestream_x402::gate::{Decision, Gate, JOB_HEADER};
-use computestream_x402::schemes::{TxnParams, pay};
+use computestream_x402::schemes::{TxnParams, pay, verify_local};
 use computestream_x402::wire::{
-    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayload, PaymentPayloadV1,
-    PaymentRequired, PaymentRequiredV1, PaymentRequirements, ResourceInfo, SettleResponse,
-    X_PAYMENT, X_PAYMENT_RESPONSE,
+    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayload, PaymentPayloadRef,
+    PaymentPayloadV1, PaymentRequired, PaymentRequiredV1, PaymentRequirements, ResourceInfo,
+    SettleResponse, VerifyResponse, X_PAYMENT, X_PAYMENT_RESPONSE,
 };
 use serde_json::json;
 
 struct World {
     market: Market,
-    gate: Gate,
+    /// Replaced when the provider restarts.
+    gate: Mutex<Arc<Gate>>,
+    /// Where the gate remembers what it served.
+    store: tempfile::TempDir,
 }
 
 impl std::ops::Deref for World {
@@ -33,15 +42,84 @@ impl std::ops::Deref for World {
 
 async fn world() -> World {
     let market = Market::open("gate").await;
+    let store = tempfile::tempdir().unwrap();
+    let gate = gate(&market, Arc::new(market.facilitator()), &store);
+    World {
+        market,
+        gate: Mutex::new(Arc::new(gate)),
+        store,
+    }
+}
+
+/// The market's gate over `facilitator`, on the chain's clock, remembering what it served in
+/// `store`.
+fn gate(market: &Market, facilitator: Arc<dyn Facilitator>, store: &tempfile::TempDir) -> Gate {
     let accepts = vec![market.exact(), market.stream()];
     let resource = ResourceInfo {
         url: "http://localhost/gpu".into(),
         description: Some("GPU seconds".into()),
         mime_type: None,
     };
-    let gate = Gate::new(Arc::new(market.facilitator()), resource, accepts)
-        .with_stream_admission(market.ledger.clone(), None);
-    World { market, gate }
+    let clock = market.clock.clone();
+    Gate::new(facilitator, resource, accepts)
+        .with_stream_admission(market.ledger.clone(), None)
+        .with_clock(move || clock.now_micros() / 1_000_000)
+        .with_served_once_store(store.path().join("served-once"))
+        .unwrap()
+}
+
+/// A facilitator that verifies with the local rules only (no balance, no simulation), as a
+/// binding's gate does with the facade's `verify_payment`, and settles through the market's.
+/// Behind it, only the gate's own memory stops a replay before the handler runs.
+struct LocalRulesOnly {
+    settler: Arc<dyn Facilitator>,
+    policy: VerifyPolicy,
+    clock: computestream_localnet::ManualClock,
+}
+
+#[async_trait]
+impl Facilitator for LocalRulesOnly {
+    async fn verify(
+        &self,
+        payload: &PaymentPayloadRef<'_>,
+        requirements: &PaymentRequirements,
+    ) -> Result<VerifyResponse, FacilitatorError> {
+        let now = self.clock.now_micros() / 1_000_000;
+        let outcome = verify_local(payload, requirements, &self.policy, now);
+        Ok(verify_response(&outcome, &requirements.scheme))
+    }
+
+    async fn settle(
+        &self,
+        payload: &PaymentPayloadRef<'_>,
+        requirements: &PaymentRequirements,
+    ) -> Result<SettleResponse, FacilitatorError> {
+        self.settler.settle(payload, requirements).await
+    }
+
+    async fn supported(&self) -> Result<SupportedResponse, FacilitatorError> {
+        self.settler.supported().await
+    }
+}
+
+impl World {
+    fn gate(&self) -> Arc<Gate> {
+        self.gate.lock().unwrap().clone()
+    }
+
+    /// The provider restarts: a new gate on the same store, whose facilitator (also new)
+    /// checks the local rules only.
+    fn restart(&self) {
+        let facilitator = LocalRulesOnly {
+            settler: Arc::new(self.market.facilitator()),
+            policy: VerifyPolicy {
+                fee_payers: vec![self.fee_payer.address()],
+            },
+            clock: self.clock.clone(),
+        };
+        let restarted = gate(&self.market, Arc::new(facilitator), &self.store);
+        *self.gate.lock().unwrap() = Arc::new(restarted);
+    }
 }
 
 fn headers(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> + use<> {
@@ -65,10 +143,14 @@ enum Step {
     Pay(usize),
     /// The same, carrying the challenge's resource.
     PayWithResource(usize),
+    /// The same with the buyer's clock this many seconds ahead of the chain's.
+    PayAhead(usize, u64),
     /// The buyer pays the `stream` requirements, renting this image.
     Rent(&'static str),
     /// Attaches this `payment-identifier` to the payment (extensions are not signed).
     Identify(&'static str),
+    /// Edits the payment's `accepted` (not signed either).
+    EditAccepted(fn(&mut PaymentRequirements)),
     /// A request carrying `Req`; the gate must decide as `Expect` says.
     Send(Req, Expect),
     /// Runs the handler (`true`: it succeeded) for the last admitted request.
@@ -81,6 +163,8 @@ enum Step {
     StartJob,
     /// Chain time moves on this many seconds, and the gate's one-second stream cache expires.
     Advance(u64),
+    /// The provider restarts (see [`World::restart`]).
+    Restart,
 }
 
 /// What a request carries.
@@ -191,6 +275,72 @@ const CASES: &[(&str, &[Step])] = &[
         ],
     ),
     (
+        "a payment expiring after the offered timeout is refused before verification",
+        &[
+            // The buyer's clock runs a year fast: the payment would live a year.
+            PayAhead(0, 365 * 86_400),
+            Send(
+                Req::Payment,
+                Refused("invalid_exact_aptos_payload_expiration_too_far"),
+            ),
+            PayAhead(1, 365 * 86_400),
+            Send(
+                Req::Payment,
+                Refused("invalid_stream_aptos_payload_expiration_too_far"),
+            ),
+            // Within the allowed 30 s of skew it is served.
+            PayAhead(0, 30),
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::Paid),
+            ProviderHas(1_000),
+        ],
+    ),
+    (
+        "a restarted provider does not serve a payment again",
+        &[
+            Pay(0),
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::Paid),
+            Restart,
+            // The new gate's facilitator would pass it; the served-once store refuses it.
+            Send(
+                Req::Payment,
+                Refused("invalid_exact_aptos_payload_replayed"),
+            ),
+            Rent("pytorch/pytorch:2.4"),
+            Send(Req::Payment, Admitted(Some(1))),
+            Finish(true, Receipt::Opened(1)),
+            Restart,
+            Send(
+                Req::Payment,
+                Refused("invalid_stream_aptos_payload_replayed"),
+            ),
+            ProviderHas(1_000),
+            BuyerHas(10_000_000 - 1_000 - 1_200_000),
+            // A new payment is served by the restarted gate.
+            Pay(0),
+            Send(Req::Payment, Admitted(None)),
+            Finish(true, Receipt::Paid),
+            ProviderHas(2_000),
+        ],
+    ),
+    (
+        "a payment whose accepted block is not the offer is refused",
+        &[
+            Pay(0),
+            EditAccepted(|r| r.amount = "1".into()),
+            Send(Req::Payment, Refused("no matching payment requirements")),
+            Pay(0),
+            EditAccepted(|r| r.pay_to = r.asset.clone()),
+            Send(Req::Payment, Refused("no matching payment requirements")),
+            Rent("pytorch/pytorch:2.4"),
+            EditAccepted(|r| r.amount = "1".into()),
+            Send(Req::Payment, Refused("no matching payment requirements")),
+            ProviderHas(0),
+            BuyerHas(10_000_000),
+        ],
+    ),
+    (
         "payment-identifier makes a retry idempotent",
         &[
             Pay(0),
@@ -226,7 +376,7 @@ const CASES: &[(&str, &[Step])] = &[
 
 /// The 402 challenge a request without payment gets, checked in both versions.
 async fn challenge(w: &World) -> PaymentRequired {
-    let Decision::Respond(r) = w.gate.begin(headers(&[])).await else {
+    let Decision::Respond(r) = w.gate().begin(headers(&[])).await else {
         panic!("no payment must get a 402");
     };
     assert_eq!(r.status, 402);
@@ -255,12 +405,17 @@ async fn run(w: &World, steps: &[Step]) {
         eprintln!("step {i}");
         match step {
             Pay(n) => payment = Some(w.pay(&required.accepts[*n], None, "").await),
+            PayAhead(n, ahead) => {
+                let r = &required.accepts[*n];
+                payment = Some(w.pay_at(r, None, NOW + ahead, "").await);
+            }
             PayWithResource(n) => {
                 let resource = Some(required.resource.clone());
                 payment = Some(w.pay(&required.accepts[*n], resource, "").await);
             }
             Rent(image) => payment = Some(w.pay(&required.accepts[1], None, image).await),
             Identify(id) => payment.as_mut().unwrap().set_payment_identifier(id),
+            EditAccepted(edit) => edit(&mut payment.as_mut().unwrap().accepted),
             Send(req, expect) => {
                 let p = payment.as_ref();
                 let (name, value) = match req {
@@ -279,7 +434,7 @@ async fn run(w: &World, steps: &[Step]) {
                     Req::Job(n) => (JOB_HEADER, job(*n).to_string()),
                     Req::NotAJob => (JOB_HEADER, "nope".into()),
                 };
-                match (w.gate.begin(headers(&[(name, value)])).await, expect) {
+                match (w.gate().begin(headers(&[(name, value)])).await, expect) {
                     (Decision::Proceed(a), Admitted(n)) => {
                         if let Some(n) = n {
                             assert_eq!(a.job, Some(job(*n)));
@@ -298,7 +453,7 @@ async fn run(w: &World, steps: &[Step]) {
             }
             Finish(handler_ok, expect) => {
                 let request = admitted.take().expect("an admitted request");
-                let out = w.gate.finish(request, *handler_ok).await.unwrap();
+                let out = w.gate().finish(request, *handler_ok).await.unwrap();
                 let receipt = |name| -> SettleResponse {
                     wire::decode_header(header(&out, name).unwrap()).unwrap()
                 };
@@ -337,6 +492,7 @@ async fn run(w: &World, steps: &[Step]) {
                 w.clock.advance_secs(*secs);
                 tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
             }
+            Restart => w.restart(),
         }
     }
 }
@@ -358,12 +514,29 @@ impl World {
         resource: Option<ResourceInfo>,
         image: &str,
     ) -> PaymentPayload {
+        self.pay_at(r, resource, NOW, image).await
+    }
+
+    /// The same, signed when the buyer's clock reads `now`.
+    async fn pay_at(
+        &self,
+        r: &PaymentRequirements,
+        resource: Option<ResourceInfo>,
+        now: u64,
+        image: &str,
+    ) -> PaymentPayload {
         let sequence = self
             .ledger
             .sequence_number(self.buyer.address())
             .await
             .unwrap();
-        let params = TxnParams::new(sequence, NOW);
-        pay(&self.buyer, r, resource, params, image).unwrap()
+        pay(
+            &self.buyer,
+            r,
+            resource,
+            TxnParams::new(sequence, now),
+            image,
+        )
+        .unwrap()
     }
 }

@@ -98,6 +98,24 @@ fn transfer(asset: AccountAddress, to: AccountAddress, amount: u64) -> Transacti
     )
 }
 
+/// A `payment_stream::rent` of `w`'s provider, built without the client's checks.
+fn rent(
+    w: &World,
+    deposit: u64,
+    max_duration: u64,
+    max_rate_per_second: u128,
+) -> TransactionPayload {
+    let call = Call::Rent {
+        provider: w.provider.address(),
+        docker_image: "pytorch/pytorch:2.4".into(),
+        asset: w.usdc.0,
+        deposit,
+        max_duration,
+        max_rate_per_second,
+    };
+    TransactionPayload::EntryFunction(call.entry_function(LOCAL_CONTRACT_ADDRESS).unwrap())
+}
+
 fn bcs<T: serde::Serialize>(v: &T) -> Vec<u8> {
     aptos_bcs::to_bytes(v).unwrap()
 }
@@ -133,10 +151,13 @@ enum Make {
     Claim(fn(&World, &mut PaymentRequirements)),
     /// The requirements are edited; the payment is an honest one for them.
     Require(fn(&World, &mut PaymentRequirements)),
+    /// The requirements are edited into ones an honest client refuses to pay; the payment is
+    /// the rent they ask for (deposit, duration, rate), signed by the buyer anyway.
+    Unpayable(fn(&mut PaymentRequirements)),
     /// Any other payment, checked against the offered requirements.
     Custom(fn(&World, &PaymentRequirements) -> PaymentPayload),
 }
-use Make::{Claim, Custom, Envelope, Payload, Require, Resign};
+use Make::{Claim, Custom, Envelope, Payload, Require, Resign, Unpayable};
 
 impl Make {
     fn build(&self, w: &World, stream: bool) -> (PaymentPayload, PaymentRequirements) {
@@ -165,6 +186,16 @@ impl Make {
             Require(edit) => {
                 edit(w, &mut r);
                 w.pay(&r)
+            }
+            Unpayable(edit) => {
+                let offered = r.clone();
+                edit(&mut r);
+                let number = |key: &str| r.extra_str(key).unwrap().parse::<u128>().unwrap();
+                let (deposit, duration) = (r.amount.parse().unwrap(), number("maxDurationSeconds"));
+                let asked = rent(w, deposit, duration as u64, number("ratePerSecond"));
+                let mut p = w.resigned(&offered, &w.buyer, |raw, _| raw.payload = asked);
+                p.accepted = r.clone();
+                p
             }
             Custom(make) => make(w, &r),
         };
@@ -240,6 +271,21 @@ const CASES: &[(&str, Make, &str)] = &[
         "expires in under five seconds",
         Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW + 4),
         "invalid_exact_aptos_payload_transaction_expired",
+    ),
+    (
+        "expires after maxTimeoutSeconds plus the allowed skew",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW + 60 + 31),
+        "invalid_exact_aptos_payload_expiration_too_far",
+    ),
+    (
+        "expires 55,000 years ahead (signed with a now in milliseconds)",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW * 1_000 + 60),
+        "invalid_exact_aptos_payload_expiration_too_far",
+    ),
+    (
+        "stream: expires 55,000 years ahead",
+        Resign(|_, raw, _| raw.expiration_timestamp_secs = NOW * 1_000 + 60),
+        "invalid_stream_aptos_payload_expiration_too_far",
     ),
     (
         "foreign fee payer in the requirements",
@@ -349,6 +395,46 @@ const CASES: &[(&str, Make, &str)] = &[
         "network_mismatch",
     ),
     (
+        "accepted claims an amount of 1",
+        Payload(|p| p.accepted.amount = "1".into()),
+        "invalid_exact_aptos_payload_amount_mismatch",
+    ),
+    (
+        "accepted names another asset",
+        Payload(|p| p.accepted.asset = AccountAddress::from_hex("0xa").unwrap().to_long_string()),
+        "invalid_exact_aptos_payload_asset_mismatch",
+    ),
+    (
+        "accepted names another payTo",
+        Payload(|p| p.accepted.pay_to = AccountAddress::ONE.to_long_string()),
+        "invalid_exact_aptos_payload_recipient_mismatch",
+    ),
+    (
+        "accepted names the payTo in upper case (strings compare exactly)",
+        Payload(|p| p.accepted.pay_to = format!("0x{}", p.accepted.pay_to[2..].to_uppercase())),
+        "invalid_exact_aptos_payload_recipient_mismatch",
+    ),
+    (
+        "accepted names a longer timeout",
+        Payload(|p| p.accepted.max_timeout_seconds = 3_600),
+        "no_matching_payment_requirements",
+    ),
+    (
+        "accepted drops the fee payer",
+        Payload(|p| _ = p.accepted.extra.remove("feePayer")),
+        "no_matching_payment_requirements",
+    ),
+    (
+        "stream: accepted claims a deposit of 1",
+        Payload(|p| p.accepted.amount = "1".into()),
+        "invalid_stream_aptos_payload_amount_mismatch",
+    ),
+    (
+        "stream: accepted names another rate",
+        Payload(|p| _ = p.accepted.extra.insert("ratePerSecond".into(), json!("1"))),
+        "no_matching_payment_requirements",
+    ),
+    (
         "more than the balance",
         Require(|_, r| r.amount = "10000001".into()),
         "invalid_exact_aptos_payload_insufficient_balance",
@@ -369,13 +455,44 @@ const CASES: &[(&str, Make, &str)] = &[
     ),
     (
         "stream: longer than offered",
-        Claim(|_, r| _ = r.extra.insert("maxDurationSeconds".into(), json!("601"))),
+        Resign(|w, raw, _| raw.payload = rent(w, 1_200_000, 601, 2_000_000_000_000)),
         "invalid_stream_aptos_payload_duration_too_long",
     ),
     (
+        "stream: a rental of no seconds",
+        Resign(|w, raw, _| raw.payload = rent(w, 1_200_000, 0, 2_000_000_000_000)),
+        "invalid_stream_aptos_payload_wrong_args",
+    ),
+    (
         "stream: smaller deposit",
-        Claim(|_, r| r.amount = "1".into()),
+        Resign(|w, raw, _| raw.payload = rent(w, 1, 600, 2_000_000_000_000)),
         "invalid_stream_aptos_payload_amount_mismatch",
+    ),
+    (
+        "stream: requirements whose deposit is below one second at the rate",
+        Unpayable(|r| r.amount = "1".into()),
+        "invalid_payment_requirements",
+    ),
+    (
+        "stream: requirements whose deposit is one unit short",
+        Unpayable(|r| r.amount = "1199999".into()),
+        "invalid_payment_requirements",
+    ),
+    (
+        "stream: requirements for no seconds",
+        Unpayable(|r| {
+            r.amount = "0".into();
+            r.extra.insert("maxDurationSeconds".into(), json!("0"));
+        }),
+        "invalid_payment_requirements",
+    ),
+    (
+        "stream: requirements at a zero rate",
+        Unpayable(|r| {
+            r.amount = "0".into();
+            r.extra.insert("ratePerSecond".into(), json!("0"));
+        }),
+        "invalid_payment_requirements",
     ),
     (
         "stream: another deployment of the contracts",
@@ -413,6 +530,41 @@ async fn valid_payments_of_both_schemes_verify() {
         let v = w.facilitator.verify(&p.view(), &r).await.unwrap();
         assert!(v.is_valid, "{}: {v:?}", r.scheme);
         assert_eq!(v.payer, Some(w.buyer.address().to_long_string()));
+    }
+}
+
+#[tokio::test]
+async fn a_payment_expiring_at_the_skew_limit_verifies() {
+    let w = world().await;
+    let r = w.exact();
+    // The buyer's clock runs 30 s ahead of the chain's: the most the verifier allows.
+    let p = pay(&w.buyer, &r, None, TxnParams::new(0, NOW + 30), "").unwrap();
+    let v = w.facilitator.verify(&p.view(), &r).await.unwrap();
+    assert!(v.is_valid, "{v:?}");
+}
+
+#[tokio::test]
+async fn a_settled_payment_settles_again_only_as_a_duplicate() {
+    use computestream_core::Ledger;
+    let w = world().await;
+    for r in [w.exact(), w.stream()] {
+        let sequence = w.ledger.sequence_number(w.buyer.address()).await.unwrap();
+        let params = TxnParams::new(sequence, NOW);
+        let p = pay(&w.buyer, &r, None, params, "pytorch/pytorch:2.4").unwrap();
+        let first = w.facilitator.settle(&p.view(), &r).await.unwrap();
+        assert!(first.success, "{}: {first:?}", r.scheme);
+        let balance = w.ledger.balance(w.buyer.address(), w.usdc);
+        // The probe's 20 repeats: each is told it is a duplicate, none succeeds again.
+        for _ in 0..20 {
+            let again = w.facilitator.settle(&p.view(), &r).await.unwrap();
+            assert!(!again.success, "{}: {again:?}", r.scheme);
+            assert_eq!(again.error_reason.as_deref(), Some("duplicate_settlement"));
+            assert_eq!(again.transaction, "");
+            assert_eq!(again.extra, None, "no jobId for a duplicate");
+            let message = again.error_message.unwrap_or_default();
+            assert!(message.contains(&first.transaction), "{message}");
+        }
+        assert_eq!(w.ledger.balance(w.buyer.address(), w.usdc), balance);
     }
 }
 

@@ -1,9 +1,12 @@
 //! Over real HTTP on loopback: an axum resource behind `X402Layer`, a facilitator served by
 //! `facilitator_router` and reached through `HttpFacilitator`, and `PayingClient` answering
-//! the 402 by itself, for `exact` and `stream`; spending-policy refusals; facilitator errors.
+//! the 402 by itself, for `exact` and `stream`; spending-policy refusals; facilitator errors;
+//! the server loop's timeouts and connection cap. Everything is served by `http::serve`.
 #![cfg(feature = "http")]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -12,18 +15,31 @@ use computestream_core::{AssetId, ContractClient, JobId, Rate, Signer};
 use computestream_localnet::LocalLedger;
 use computestream_x402::gate::Gate;
 use computestream_x402::http::{
-    ClientError, HttpFacilitator, PayingClient, SpendingPolicy, X402Layer, facilitator_router,
+    ClientError, HttpFacilitator, PayingClient, ServeLimits, SpendingPolicy, X402Layer,
+    facilitator_router,
 };
 use computestream_x402::schemes::{StreamTerms, exact_requirements};
 use computestream_x402::wire::ResourceInfo;
 use computestream_x402::{Facilitator, LocalFacilitator, Network};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    format!(
+        "http://{}",
+        serve_with(router, ServeLimits::default()).await
+    )
+}
+
+async fn serve_with(router: Router, limits: ServeLimits) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
+    let forever = std::future::pending();
+    tokio::spawn(computestream_x402::http::serve(
+        listener, router, limits, forever,
+    ));
+    addr
 }
 
 struct World {
@@ -254,4 +270,105 @@ async fn the_facilitator_server_answers_bad_input_with_400() {
         .unwrap();
     assert_eq!(supported["kinds"].as_array().unwrap().len(), 2);
     assert_eq!(supported["kinds"][0]["network"], "aptos:4");
+}
+
+/// How long a test waits for the server to act; generous, since only a server that never acts
+/// should fail.
+const BOUND: Duration = Duration::from_secs(20);
+
+/// A facilitator served under `limits`.
+async fn limited_facilitator(limits: ServeLimits) -> SocketAddr {
+    let (ledger, _clock) = LocalLedger::with_manual_clock(1_700_000_000);
+    let local = LocalFacilitator::new(
+        Arc::new(ledger),
+        Network::Localnet,
+        LOCAL_CONTRACT_ADDRESS,
+        vec![Signer::from_seed("limits:fee-payer")],
+    );
+    serve_with(facilitator_router(Arc::new(local)), limits).await
+}
+
+/// What the server sends on `stream` until it closes the connection; fails if it keeps it
+/// open past [`BOUND`].
+async fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let closed = tokio::time::timeout(BOUND, async {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buf).await {
+            received.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the connection is still open after {BOUND:?}"
+    );
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off_while_a_normal_one_is_served() {
+    let addr = limited_facilitator(ServeLimits {
+        header_read_timeout: Duration::from_millis(300),
+        body_read_timeout: Duration::from_millis(300),
+        max_connections: 16,
+    })
+    .await;
+    // Headers that never end.
+    let mut slow_head = TcpStream::connect(addr).await.unwrap();
+    slow_head
+        .write_all(b"POST /verify HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A body that never ends.
+    let mut slow_body = TcpStream::connect(addr).await.unwrap();
+    let head = "POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                Content-Length: 100\r\n\r\n{\"x402";
+    slow_body.write_all(head.as_bytes()).await.unwrap();
+    // A connection left idle after its request.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /supported HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+
+    // Meanwhile a normal client is served.
+    let supported = computestream_core::http_client()
+        .get(format!("http://{addr}/supported"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(supported.status().as_u16(), 200);
+
+    let head_reply = read_until_closed(&mut slow_head).await;
+    assert!(!head_reply.contains("200 OK"), "{head_reply}");
+    let body_reply = read_until_closed(&mut slow_body).await;
+    assert!(body_reply.starts_with("HTTP/1.1 400"), "{body_reply}");
+    assert!(
+        body_reply.contains("did not arrive in time"),
+        "{body_reply}"
+    );
+    let idle_reply = read_until_closed(&mut idle).await;
+    assert!(idle_reply.starts_with("HTTP/1.1 200"), "{idle_reply}");
+}
+
+#[tokio::test]
+async fn the_connection_cap_holds_further_clients_until_one_leaves() {
+    let addr = limited_facilitator(ServeLimits {
+        max_connections: 1,
+        ..ServeLimits::default()
+    })
+    .await;
+    // The only slot, held by a client still sending its headers.
+    let mut holder = TcpStream::connect(addr).await.unwrap();
+    holder
+        .write_all(b"GET /supported HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let http = computestream_core::http_client();
+    let url = format!("http://{addr}/supported");
+    let while_held = tokio::time::timeout(Duration::from_secs(1), http.get(&url).send()).await;
+    assert!(while_held.is_err(), "served beyond the connection cap");
+    drop(holder);
+    let served = tokio::time::timeout(BOUND, http.get(&url).send()).await;
+    assert_eq!(served.unwrap().unwrap().status().as_u16(), 200);
 }

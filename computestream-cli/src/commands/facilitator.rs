@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use clap::Args;
 use computestream_core::AptosLedger;
+use computestream_x402::http::{ServeLimits, facilitator_router, serve};
 use computestream_x402::{LocalFacilitator, Network};
 
 use super::Cli;
@@ -20,6 +20,10 @@ pub(super) struct FacilitatorArgs {
     /// Interface to bind.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
+    /// Connections served at once; more clients wait until one closes. A client must send
+    /// each request's headers within 10 s (and its body within 30 s) or is disconnected.
+    #[arg(long, default_value_t = ServeLimits::default().max_connections)]
+    max_connections: usize,
 }
 
 /// Serves `/verify`, `/settle` and `/supported` for `--network`, sponsoring with `--key`.
@@ -40,10 +44,6 @@ pub(super) async fn run(cli: &Cli, args: &FacilitatorArgs) -> Result<ExitCode, S
         .await
         .map_err(|e| format!("{addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    // Small request/response exchanges: Nagle's delay would dominate their latency.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     println!(
         "facilitator listening on http://{bound} for {} (fee payer {})",
         network.caip2(),
@@ -52,14 +52,15 @@ pub(super) async fn run(cli: &Cli, args: &FacilitatorArgs) -> Result<ExitCode, S
             .map(|a| a.to_hex())
             .unwrap_or_default()
     );
-    axum::serve(
-        listener,
-        computestream_x402::http::facilitator_router(facilitator),
-    )
-    .with_graceful_shutdown(async {
+    // Header and body timeouts and a connection cap: axum::serve has none, so a few slow
+    // clients could hold every socket.
+    let limits = ServeLimits {
+        max_connections: args.max_connections,
+        ..ServeLimits::default()
+    };
+    let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    };
+    serve(listener, facilitator_router(facilitator), limits, ctrl_c).await;
     Ok(ExitCode::SUCCESS)
 }

@@ -125,7 +125,7 @@ impl ClientError {
     ///   of the offered requirements.
     /// - `BUDGET_EXCEEDED`: [`ClientError::OverBudget`], paying would pass the hourly cap.
     /// - [`ClientError::Pay`]: the inner [`PayError::code`] (`UNSUPPORTED_SCHEME_OR_NETWORK`,
-    ///   `INVALID_REQUIREMENTS`, `SIGNING_FAILED`).
+    ///   `INVALID_REQUIREMENTS`, `INVALID_TXN_PARAMS`, `SIGNING_FAILED`).
     /// - `LEDGER_ERROR`: [`ClientError::Ledger`], the sequence number or chain time could not
     ///   be read.
     /// - `REQUEST_NOT_RETRYABLE`: [`ClientError::NotRetryable`], the request has a streaming

@@ -146,7 +146,9 @@ async fn supported(State(f): State<Arc<dyn Facilitator>>) -> Response {
 }
 
 /// Serves a facilitator: `POST /verify`, `POST /settle`, `GET /supported`. Request bodies are
-/// capped at 64 KiB; malformed JSON is a 400 with `{"error": …}`.
+/// capped at 64 KiB; malformed JSON is a 400 with `{"error": …}`. Serve it with
+/// [`serve`](super::serve), which bounds how long a client may take to send a request and how
+/// many connections are open.
 pub fn facilitator_router(facilitator: Arc<dyn Facilitator>) -> Router {
     Router::new()
         .route("/verify", post(verify))

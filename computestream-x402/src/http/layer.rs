@@ -1,5 +1,7 @@
 //! The [`Gate`] as a tower layer: wrap any axum router or service with `X402Layer::new(gate)`.
-//! The handler sees the stream's job (if any) as an `Option<JobId>` request extension.
+//! The handler sees the stream's job (if any) as an `Option<JobId>` request extension. The
+//! layer owns no server loop: serve the router with [`serve`](super::serve) for header and
+//! body timeouts and a connection cap.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,12 +1,14 @@
 //! HTTP: the client that pays 402s ([`PayingClient`]), the facilitator over HTTP
-//! ([`HttpFacilitator`], [`facilitator_router`]) and the gate as a tower layer for axum
-//! ([`X402Layer`]).
+//! ([`HttpFacilitator`], [`facilitator_router`]), the gate as a tower layer for axum
+//! ([`X402Layer`]), and [`serve`], which serves either with header and body timeouts and a
+//! connection cap.
 
 mod client;
 #[cfg(test)]
 pub(crate) use client::tests as client_tests;
 mod facilitator;
 mod layer;
+mod serve;
 
 /// A reqwest client with a TLS crypto provider installed (see
 /// [`computestream_core::http_client`]).
@@ -17,3 +19,4 @@ pub fn http_client() -> reqwest::Client {
 pub use client::{ClientError, Paid, PayingClient, SpendingPolicy};
 pub use facilitator::{HttpFacilitator, facilitator_router};
 pub use layer::{X402Layer, X402Service};
+pub use serve::{ServeLimits, serve};
