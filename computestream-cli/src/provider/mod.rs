@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use clap::Args;
 use computestream_core::scheduler::StreamScheduler;
 use computestream_core::scheduler::driver::{Driver, DriverConfig};
@@ -25,6 +24,7 @@ use computestream_core::{AccountAddress, AptosLedger, AssetId, ContractClient, R
 use computestream_x402::facilitator::Facilitator;
 use computestream_x402::gate::Gate;
 use computestream_x402::http::HttpFacilitator;
+use computestream_x402::http::ServeLimits;
 use computestream_x402::schemes::StreamTerms;
 use computestream_x402::wire::ResourceInfo;
 use computestream_x402::{LocalFacilitator, Network};
@@ -143,17 +143,12 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
     };
     let daemon = Daemon::new(client, signer.clone(), driver, events, policy);
     let app = http::router(daemon.clone(), Arc::new(gate));
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     println!(
         "serving {public_url} as provider {} (listening on {bound})",
         signer.address().to_long_string()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    // Header and body timeouts and a connection cap, so slow clients cannot hold every socket.
+    computestream_x402::http::serve(listener, app, ServeLimits::default(), stop_signal()).await;
     daemon.shut_down().await;
     running
         .stop()
