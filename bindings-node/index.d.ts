@@ -1,7 +1,16 @@
 /**
  * ComputeStream core for Node.js: stream math, amounts, the contract ABI and x402 payments.
- * u64/u128 values are decimal strings; errors throw `Error`.
+ * u64/u128 values are decimal strings; errors are thrown as `ComputeStreamError`.
  */
+/**
+ * What the functions throw: an `Error` with the core's message whose `code` is the error's
+ * stable name, the same in every language: `INVALID_INPUT` (also for arguments out of range,
+ * such as `decimals` above 255), `DECODE`, `INVALID_BASE64`, `INVALID_JSON`,
+ * `UNSUPPORTED_VERSION`, ... Branch on `code`, not on the message.
+ */
+export interface ComputeStreamError extends Error {
+  code: string;
+}
 export declare function version(): string;
 /** `parseAmount("7.2", 6) === "7200000"` (base units). */
 export declare function parseAmount(text: string, decimals: number): string;

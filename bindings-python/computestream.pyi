@@ -2,10 +2,20 @@
 (pay a `PAYMENT-REQUIRED` challenge, verify a `PAYMENT-SIGNATURE`, build requirements).
 
 Amounts are base units; rates are nano-units (1e-9 base unit) per second, as the contracts
-store them. Errors raise ValueError with the core's message.
+store them. Errors raise ComputeStreamError (a ValueError) with the core's message and its
+stable `code`; arguments of the wrong type or out of range raise Python's own TypeError or
+OverflowError before the core is called.
 """
 
 from typing import Literal, Optional
+
+class ComputeStreamError(ValueError):
+    """Every error the core raises. `code` is its stable name, the same in every language
+    (INVALID_INPUT, INVALID_BASE64, INVALID_JSON, UNSUPPORTED_VERSION, ...); `abort_name` is
+    the Move abort's name (E_STREAM_NOT_FOUND) when a contract aborted, else None."""
+    code: str
+    abort_name: Optional[str]
+
 
 def version() -> str: ...
 def parse_amount(text: str, decimals: int) -> int:
@@ -50,7 +60,7 @@ def x402_verify(header: str, requirements_json: str, fee_payers: list[str], now:
     """Every local rule (signature, chain id, gas caps, expiry, function and arguments against
     the requirements) on a payment header. Returns VerifyResponse JSON {"isValid",
     "invalidReason"?, "invalidMessage"?, "payer"?, "extra"?: {"amount", "asset", "digest",
-    "expires"}}; raises ValueError only for input that does not decode. A header stays valid
+    "expires"}}; raises ComputeStreamError only for input that does not decode. A header stays valid
     until it expires: serve a payment once by remembering `digest` until `expires`."""
 def x402_exact_requirements(network: str, asset: str, pay_to: str, amount: int,
                             max_timeout_seconds: int, fee_payer: Optional[str] = None) -> str:

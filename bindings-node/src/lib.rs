@@ -1,22 +1,28 @@
 //! `require('computestream')`: the ComputeStream core for Node. Every function wraps one of
 //! `computestream_core::facade` or `computestream_x402::facade`. u64 and u128 values travel as decimal strings so no
-//! precision is lost; errors are thrown as `Error` with the core's message.
+//! precision is lost; errors are thrown as `Error` with the core's message and its stable `code`.
 
-use computestream_core::facade;
+use computestream_core::{Error, ErrorCode, facade};
 use computestream_x402::facade as x402;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
-fn err(e: impl std::fmt::Display) -> napi::Error {
-    napi::Error::from_reason(e.to_string())
+/// napi-rs throws an `Error` whose `code` is the status, here the core's stable code.
+type Result<T> = napi::Result<T, &'static str>;
+
+/// The one mapping of core and x402 errors to JavaScript.
+fn err(e: impl ErrorCode) -> napi::Error<&'static str> {
+    napi::Error::new(e.code(), e.to_string())
 }
 
-fn int<T: std::str::FromStr>(text: &str, what: &str) -> napi::Result<T> {
+fn int<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
     facade::parse_int(text, what).map_err(err)
 }
 
-fn decimals(d: u32) -> napi::Result<u8> {
-    u8::try_from(d).map_err(|_| napi::Error::from_reason(format!("decimals {d}: above 255")))
+/// A `u8` argument (`decimals`, `chainId`), which JavaScript passes as a number.
+fn byte(value: u32, what: &str) -> Result<u8> {
+    u8::try_from(value)
+        .map_err(|_| err(Error::InvalidArgument(format!("{what} {value}: above 255"))))
 }
 
 /// The package version.
@@ -27,24 +33,24 @@ pub fn version() -> &'static str {
 
 /// `parseAmount("7.2", 6) === "7200000"`.
 #[napi]
-pub fn parse_amount(text: String, decimals_: u32) -> napi::Result<String> {
-    Ok(facade::parse_amount(&text, decimals(decimals_)?)
+pub fn parse_amount(text: String, decimals: u32) -> Result<String> {
+    Ok(facade::parse_amount(&text, byte(decimals, "decimals")?)
         .map_err(err)?
         .to_string())
 }
 
 /// `formatAmount("7200000", 6) === "7.2"`.
 #[napi]
-pub fn format_amount(units: String, decimals_: u32) -> napi::Result<String> {
+pub fn format_amount(units: String, decimals: u32) -> Result<String> {
     Ok(facade::format_amount(
         int(&units, "units")?,
-        decimals(decimals_)?,
+        byte(decimals, "decimals")?,
     ))
 }
 
 /// Nano-rate for `units` base units per `per` ("second" | "minute" | "hour").
 #[napi]
-pub fn rate(units: String, per: String) -> napi::Result<String> {
+pub fn rate(units: String, per: String) -> Result<String> {
     Ok(facade::rate(int(&units, "units")?, &per)
         .map_err(err)?
         .to_string())
@@ -56,7 +62,7 @@ pub fn stream_owed(
     deposited: String,
     rate_per_second: String,
     active_seconds: String,
-) -> napi::Result<String> {
+) -> Result<String> {
     Ok(facade::stream_owed(
         int(&deposited, "deposited")?,
         int(&rate_per_second, "ratePerSecond")?,
@@ -67,10 +73,7 @@ pub fn stream_owed(
 
 /// Active seconds until the deposit is fully owed; `null` if never.
 #[napi]
-pub fn seconds_to_deplete(
-    deposited: String,
-    rate_per_second: String,
-) -> napi::Result<Option<String>> {
+pub fn seconds_to_deplete(deposited: String, rate_per_second: String) -> Result<Option<String>> {
     Ok(facade::seconds_to_deplete(
         int(&deposited, "deposited")?,
         int(&rate_per_second, "ratePerSecond")?,
@@ -80,7 +83,7 @@ pub fn seconds_to_deplete(
 
 /// JSON `{owed, claimable, refundable, depletion_time, accruing}` of a `get_stream` record.
 #[napi]
-pub fn stream_snapshot(stream_json: String, now: String) -> napi::Result<String> {
+pub fn stream_snapshot(stream_json: String, now: String) -> Result<String> {
     Ok(facade::stream_snapshot(&stream_json, int(&now, "now")?)
         .map_err(err)?
         .to_json())
@@ -88,7 +91,7 @@ pub fn stream_snapshot(stream_json: String, now: String) -> napi::Result<String>
 
 /// BCS of the entry function for a call given as JSON.
 #[napi]
-pub fn encode_call(call_json: String, contract: Option<String>) -> napi::Result<Buffer> {
+pub fn encode_call(call_json: String, contract: Option<String>) -> Result<Buffer> {
     Ok(facade::encode_call(&call_json, contract.as_deref())
         .map_err(err)?
         .into())
@@ -96,13 +99,13 @@ pub fn encode_call(call_json: String, contract: Option<String>) -> napi::Result<
 
 /// JSON of an entry function's BCS bytes.
 #[napi]
-pub fn decode_call(bcs: Buffer, contract: Option<String>) -> napi::Result<String> {
+pub fn decode_call(bcs: Buffer, contract: Option<String>) -> Result<String> {
     facade::decode_call(&bcs, contract.as_deref()).map_err(err)
 }
 
 /// Name of an abort code raised in `module`, or `null`.
 #[napi]
-pub fn abort_name(module: String, code: String) -> napi::Result<Option<&'static str>> {
+pub fn abort_name(module: String, code: String) -> Result<Option<&'static str>> {
     Ok(facade::abort_name(&module, int(&code, "code")?))
 }
 
@@ -116,15 +119,13 @@ pub fn sign_call(
     chain_id: u32,
     expiration_secs: String,
     contract: Option<String>,
-) -> napi::Result<Buffer> {
-    let chain_id = u8::try_from(chain_id)
-        .map_err(|_| napi::Error::from_reason(format!("chainId {chain_id}: above 255")))?;
+) -> Result<Buffer> {
     Ok(facade::sign_call(
         &private_key,
         &call_json,
         contract.as_deref(),
         int(&sequence_number, "sequenceNumber")?,
-        chain_id,
+        byte(chain_id, "chainId")?,
         int(&expiration_secs, "expirationSecs")?,
     )
     .map_err(err)?
@@ -133,25 +134,25 @@ pub fn sign_call(
 
 /// The hash (`0x` + 64 hex) of a signed transaction's BCS.
 #[napi]
-pub fn transaction_hash(signed: Buffer) -> napi::Result<String> {
+pub fn transaction_hash(signed: Buffer) -> Result<String> {
     facade::transaction_hash(&signed).map_err(err)
 }
 
 /// The account address of an Ed25519 private key (`0x` + 64 hex).
 #[napi]
-pub fn address_of(private_key: String) -> napi::Result<String> {
+pub fn address_of(private_key: String) -> Result<String> {
     x402::address_of(&private_key).map_err(err)
 }
 
 /// Any x402 header as JSON `{kind, header, aptos_transaction?}`.
 #[napi(js_name = "x402DecodeHeader")]
-pub fn x402_decode_header(header: String) -> napi::Result<String> {
+pub fn x402_decode_header(header: String) -> Result<String> {
     x402::decode_header(&header).map_err(err)
 }
 
 /// The header (base64 of compact JSON) of an x402 object given as JSON.
 #[napi(js_name = "x402EncodeHeader")]
-pub fn x402_encode_header(json: String) -> napi::Result<String> {
+pub fn x402_encode_header(json: String) -> Result<String> {
     x402::encode_header(&json).map_err(err)
 }
 
@@ -165,7 +166,7 @@ pub fn x402_pay(
     now: String,
     accept: Option<u32>,
     docker_image: Option<String>,
-) -> napi::Result<String> {
+) -> Result<String> {
     x402::pay(
         &private_key,
         &payment_required,
@@ -184,7 +185,7 @@ pub fn x402_verify(
     requirements_json: String,
     fee_payers: Vec<String>,
     now: String,
-) -> napi::Result<String> {
+) -> Result<String> {
     x402::verify_payment(&header, &requirements_json, &fee_payers, int(&now, "now")?).map_err(err)
 }
 
@@ -197,7 +198,7 @@ pub fn x402_exact_requirements(
     amount: String,
     max_timeout_seconds: String,
     fee_payer: Option<String>,
-) -> napi::Result<String> {
+) -> Result<String> {
     x402::exact_requirements(
         &network,
         &asset,
@@ -221,7 +222,7 @@ pub fn x402_stream_requirements(
     max_duration_seconds: String,
     max_timeout_seconds: String,
     fee_payer: Option<String>,
-) -> napi::Result<String> {
+) -> Result<String> {
     x402::stream_requirements(
         &network,
         &contract,

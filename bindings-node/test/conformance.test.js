@@ -15,5 +15,9 @@ test('the native module pays and verifies x402 exactly as the core does', () => 
 test('u64 arguments outside the range throw instead of wrapping', () => {
   assert.throws(() => cs.streamOwed('18446744073709551616', '1', '1'), /not an integer in range/);
   assert.throws(() => cs.formatAmount('-1', 6), /not an integer in range/);
-  assert.throws(() => cs.parseAmount('1', 256), /above 255/);
+});
+
+test('the binding\'s own argument checks throw INVALID_INPUT like the core', () => {
+  assert.throws(() => cs.parseAmount('1', 256), { code: 'INVALID_INPUT', message: /decimals 256: above 255/ });
+  assert.throws(() => cs.signCall('0x55', '{}', '0', 256, '1'), { code: 'INVALID_INPUT', message: /chainId 256/ });
 });

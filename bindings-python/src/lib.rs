@@ -1,15 +1,33 @@
 //! `import computestream`: the ComputeStream core for Python. Every function wraps one of
 //! `computestream_core::facade` or `computestream_x402::facade`, so Python runs the same code
-//! as Rust, Node and the browser. Errors are `ValueError` with the core's message.
+//! as Rust, Node and the browser. Errors are `ComputeStreamError` (a `ValueError`) with the
+//! core's message and its stable `code`.
 
-use computestream_core::facade;
+use computestream_core::{ErrorCode, facade};
 use computestream_x402::facade as x402;
+use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-fn value_error(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
+create_exception!(
+    computestream,
+    ComputeStreamError,
+    PyValueError,
+    "Every error the core raises: `code` is its stable name (`INVALID_INPUT`, ...), \
+     `abort_name` the Move abort's name when a contract aborted, else `None`."
+);
+
+/// The one mapping of core and x402 errors to Python.
+fn error(e: impl ErrorCode) -> PyErr {
+    Python::attach(|py| {
+        let err = ComputeStreamError::new_err(e.to_string());
+        let value = err.value(py);
+        let coded = value
+            .setattr("code", e.code())
+            .and_then(|()| value.setattr("abort_name", e.abort_name()));
+        coded.map_or_else(|failed| failed, |()| err)
+    })
 }
 
 /// The package version.
@@ -21,7 +39,7 @@ fn version() -> &'static str {
 /// `parse_amount("7.2", 6) == 7_200_000`: a decimal amount in base units.
 #[pyfunction]
 fn parse_amount(text: &str, decimals: u8) -> PyResult<u64> {
-    facade::parse_amount(text, decimals).map_err(value_error)
+    facade::parse_amount(text, decimals).map_err(error)
 }
 
 /// `format_amount(7_200_000, 6) == "7.2"`.
@@ -35,7 +53,7 @@ fn format_amount(units: u64, decimals: u8) -> String {
 #[pyfunction]
 #[pyo3(signature = (units, per = "hour"))]
 fn rate(units: u64, per: &str) -> PyResult<u128> {
-    facade::rate(units, per).map_err(value_error)
+    facade::rate(units, per).map_err(error)
 }
 
 /// Owed after `active_seconds` at `rate_per_second` (nano-rate), floored, capped at `deposited`.
@@ -56,7 +74,7 @@ fn seconds_to_deplete(deposited: u64, rate_per_second: u128) -> Option<u64> {
 fn stream_snapshot(stream_json: &str, now: u64) -> PyResult<String> {
     facade::stream_snapshot(stream_json, now)
         .map(|s| s.to_json())
-        .map_err(value_error)
+        .map_err(error)
 }
 
 /// The BCS bytes of a contract entry function given as JSON.
@@ -67,7 +85,7 @@ fn encode_call<'py>(
     call_json: &str,
     contract: Option<&str>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let bytes = facade::encode_call(call_json, contract).map_err(value_error)?;
+    let bytes = facade::encode_call(call_json, contract).map_err(error)?;
     Ok(PyBytes::new(py, &bytes))
 }
 
@@ -75,7 +93,7 @@ fn encode_call<'py>(
 #[pyfunction]
 #[pyo3(signature = (bcs, contract = None))]
 fn decode_call(bcs: &[u8], contract: Option<&str>) -> PyResult<String> {
-    facade::decode_call(bcs, contract).map_err(value_error)
+    facade::decode_call(bcs, contract).map_err(error)
 }
 
 /// The name of an abort code raised in `module`, or `None`.
@@ -105,32 +123,32 @@ fn sign_call<'py>(
         chain_id,
         expiration_secs,
     )
-    .map_err(value_error)?;
+    .map_err(error)?;
     Ok(PyBytes::new(py, &signed))
 }
 
 /// The hash (`0x` + 64 hex) of a signed transaction's BCS.
 #[pyfunction]
 fn transaction_hash(signed: &[u8]) -> PyResult<String> {
-    facade::transaction_hash(signed).map_err(value_error)
+    facade::transaction_hash(signed).map_err(error)
 }
 
 /// The account address of an Ed25519 private key (`0x` + 64 hex).
 #[pyfunction]
 fn address_of(private_key: &str) -> PyResult<String> {
-    x402::address_of(private_key).map_err(value_error)
+    x402::address_of(private_key).map_err(error)
 }
 
 /// Any x402 header as JSON `{"kind", "header", "aptos_transaction"?}`.
 #[pyfunction]
 fn x402_decode_header(header: &str) -> PyResult<String> {
-    x402::decode_header(header).map_err(value_error)
+    x402::decode_header(header).map_err(error)
 }
 
 /// The header (base64 of compact JSON) of an x402 object given as JSON.
 #[pyfunction]
 fn x402_encode_header(json: &str) -> PyResult<String> {
-    x402::encode_header(json).map_err(value_error)
+    x402::encode_header(json).map_err(error)
 }
 
 /// Signs a payment for the `accept`-th way a `PAYMENT-REQUIRED` header offers; returns the
@@ -153,7 +171,7 @@ fn x402_pay(
         now,
         docker_image,
     )
-    .map_err(value_error)
+    .map_err(error)
 }
 
 /// Every local rule on a payment header against requirements (JSON); a `VerifyResponse` JSON.
@@ -164,7 +182,7 @@ fn x402_verify(
     fee_payers: Vec<String>,
     now: u64,
 ) -> PyResult<String> {
-    x402::verify_payment(header, requirements_json, &fee_payers, now).map_err(value_error)
+    x402::verify_payment(header, requirements_json, &fee_payers, now).map_err(error)
 }
 
 /// `exact` requirements as JSON.
@@ -186,7 +204,7 @@ fn x402_exact_requirements(
         max_timeout_seconds,
         fee_payer,
     )
-    .map_err(value_error)
+    .map_err(error)
 }
 
 /// `stream` requirements as JSON (the deposit is the rate over the duration, rounded up).
@@ -213,11 +231,15 @@ fn x402_stream_requirements(
         max_timeout_seconds,
         fee_payer,
     )
-    .map_err(value_error)
+    .map_err(error)
 }
 
 #[pymodule]
 fn computestream(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add(
+        "ComputeStreamError",
+        m.py().get_type::<ComputeStreamError>(),
+    )?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(parse_amount, m)?)?;
     m.add_function(wrap_pyfunction!(format_amount, m)?)?;

@@ -10,8 +10,11 @@ CASES = json.loads((Path(__file__).parents[2] / "testdata" / "bindings" / "cases
 
 def check(case, f):
     if "error" in case:
-        with pytest.raises(ValueError, match=case["error"]):
+        with pytest.raises(cs.ComputeStreamError, match=case["error"]) as raised:
             f()
+        assert isinstance(raised.value, ValueError)
+        assert raised.value.code == case["code"], case
+        assert raised.value.abort_name == case.get("abort_name"), case
     else:
         assert f() == case["returns"], case
 
@@ -67,9 +70,14 @@ def test_python_specifics():
         cs.stream_owed(-1, 1, 1)
     with pytest.raises(OverflowError):
         cs.stream_owed(2**64, 1, 1)
+    # pyo3 converts every argument: out of range is Python's OverflowError, not a core error.
+    with pytest.raises(OverflowError) as raised:
+        cs.parse_amount("1", 256)
+    assert not isinstance(raised.value, cs.ComputeStreamError)
     bcs = cs.encode_call(json.dumps(CASES["calls"][0]["call"]))
-    with pytest.raises(ValueError, match="unknown function"):
+    with pytest.raises(cs.ComputeStreamError, match="unknown function") as raised:
         cs.decode_call(bcs, "0xbeef")
+    assert raised.value.code == "DECODE"
 
 
 X402 = json.loads((Path(__file__).parents[2] / "testdata" / "bindings" / "x402_cases.json").read_text())
