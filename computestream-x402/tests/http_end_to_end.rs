@@ -272,6 +272,40 @@ async fn the_facilitator_server_answers_bad_input_with_400() {
     assert_eq!(supported["kinds"][0]["network"], "aptos:4");
 }
 
+#[tokio::test]
+async fn pages_from_other_origins_can_use_the_facilitator() {
+    let w = world("exact").await;
+    let http = computestream_core::http_client();
+    let preflight = http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/verify", w.facilitator_url),
+        )
+        .header("origin", "http://dashboard.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let headers = preflight.headers();
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    assert!(
+        headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    assert_eq!(headers["access-control-allow-headers"], "content-type");
+    let supported = http
+        .get(format!("{}/supported", w.facilitator_url))
+        .header("origin", "http://dashboard.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(supported.headers()["access-control-allow-origin"], "*");
+}
+
 /// How long a test waits for the server to act; generous, since only a server that never acts
 /// should fail.
 const BOUND: Duration = Duration::from_secs(20);

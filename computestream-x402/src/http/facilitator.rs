@@ -155,5 +155,19 @@ pub fn facilitator_router(facilitator: Arc<dyn Facilitator>) -> Router {
         .route("/settle", post(settle))
         .route("/supported", get(supported))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(cors())
         .with_state(facilitator)
+}
+
+/// A page from any origin may ask what the facilitator supports and have a payment verified
+/// or settled (a browser wallet's dashboard, a front end on another host): preflights are
+/// answered for every origin and the headers the page asks for. It holds no credentials.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::Method;
+    use tower_http::cors::{AllowHeaders, Any, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(std::time::Duration::from_secs(24 * 60 * 60))
 }
