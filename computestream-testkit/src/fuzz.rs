@@ -346,7 +346,9 @@ pub fn signed_transaction(data: &[u8]) {
             };
             let fixture = Fixture::new();
             fixture.clock.advance_secs(u64::from(wait_secs));
-            let txn = fixture.sign(signer, TransactionPayload::EntryFunction(f), 0);
+            let Some(txn) = fixture.sign(signer, TransactionPayload::EntryFunction(f), 0) else {
+                return;
+            };
             block_on(check_submission(&fixture.ledger, &txn));
         }
     }
@@ -486,8 +488,14 @@ impl Fixture {
     }
 
     /// `payload` signed by `actor` with its next sequence number plus `ahead`, valid for an
-    /// hour of chain time.
-    fn sign(&self, actor: Actor, payload: TransactionPayload, ahead: u64) -> SignedTransaction {
+    /// hour of chain time; `None` when it cannot be signed (an entry function that decodes on
+    /// its own can nest too deep for BCS to encode inside a transaction).
+    fn sign(
+        &self,
+        actor: Actor,
+        payload: TransactionPayload,
+        ahead: u64,
+    ) -> Option<SignedTransaction> {
         let next = self.ledger.state().sequence_number(actor.address());
         let expires = self.ledger.now_secs() + 3_600;
         sign(actor, payload, next.saturating_add(ahead), expires)
@@ -506,7 +514,7 @@ fn sign(
     payload: TransactionPayload,
     sequence: u64,
     expires: u64,
-) -> SignedTransaction {
+) -> Option<SignedTransaction> {
     let raw = RawTransaction::new(
         actor.address(),
         sequence,
@@ -516,7 +524,7 @@ fn sign(
         expires,
         LOCAL_CHAIN_ID,
     );
-    actor.signer().sign(&raw).expect("signing")
+    actor.signer().sign(&raw).ok()
 }
 
 /// The fixture's transactions, signed once: the provider registers, the buyer rents from it,
@@ -561,7 +569,7 @@ fn setup_transactions() -> &'static [SignedTransaction] {
             .map(|(actor, sequence, call)| {
                 let payload = call.entry_function(LOCAL_CONTRACT_ADDRESS).expect("call");
                 let payload = TransactionPayload::EntryFunction(payload);
-                sign(actor, payload, sequence, START_SECS + 3_600)
+                sign(actor, payload, sequence, START_SECS + 3_600).expect("signing")
             })
             .collect()
     })
@@ -638,7 +646,7 @@ enum RequestBody {
     /// The fuzzed body as is.
     Fuzzed,
     /// The fuzzed body read as an entry function's BCS and sent signed by `signer` with its
-    /// next sequence number plus `ahead` (as is when it does not decode).
+    /// next sequence number plus `ahead` (as is when it does not decode or sign).
     SignedCall { signer: Actor, ahead: u8 },
     /// The fuzzed body padded past the localnet's body limit.
     Oversized,
@@ -734,13 +742,15 @@ pub fn localnet_request(data: &[u8]) {
     };
     let sent_body = match input.body {
         RequestBody::SignedCall { signer, ahead } => {
-            match aptos_bcs::from_bytes::<EntryFunction>(body) {
-                Ok(f) => {
+            let signed = aptos_bcs::from_bytes::<EntryFunction>(body)
+                .ok()
+                .and_then(|f| {
                     let payload = TransactionPayload::EntryFunction(f);
-                    let txn = fixture.sign(signer, payload, u64::from(ahead));
-                    aptos_bcs::to_bytes(&txn).expect("a signed transaction")
-                }
-                Err(_) => body.to_vec(),
+                    fixture.sign(signer, payload, u64::from(ahead))
+                });
+            match signed {
+                Some(txn) => aptos_bcs::to_bytes(&txn).expect("a signed transaction"),
+                None => body.to_vec(),
             }
         }
         RequestBody::Fuzzed => body.to_vec(),
