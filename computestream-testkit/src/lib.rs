@@ -2,6 +2,8 @@
 //! `testdata/bindings/` and the HTTP probes the node, facilitator and CLI suites send. Never
 //! a dependency of a published crate.
 
+pub mod fuzz;
+
 use std::path::PathBuf;
 
 use computestream_core::ErrorCode;
