@@ -22,7 +22,7 @@ use aptos_sdk::types::HashValue;
 use arbitrary::{Arbitrary, Unstructured};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use computestream_core::contract::{Call, FrameworkCall, LOCAL_CONTRACT_ADDRESS};
+use computestream_core::contract::{Call, LOCAL_CONTRACT_ADDRESS};
 use computestream_core::tx::verify_signed_transaction;
 use computestream_core::{AccountAddress, AssetId, Error, Ledger, Signer, facade};
 use computestream_localnet::{LOCAL_CHAIN_ID, LocalLedger, ManualClock, State};
@@ -395,25 +395,7 @@ async fn check_submission(ledger: &LocalLedger, txn: &SignedTransaction) {
             _ => panic!("simulated {simulated:?}, submitted {submitted:?}"),
         }
     }
-    if !is_self_transfer(txn) {
-        check_funds(&ledger.state());
-    }
-}
-
-/// A framework transfer from the sender to itself. The embedded ledger credits the amount
-/// without debiting it (`State::transfer` reads both balances before writing either), so
-/// such a transaction creates funds: a known defect, excluded from the conservation check
-/// until it is fixed (`fuzz/corpus/signed_transaction/regression-self-transfer-creates-funds`).
-fn is_self_transfer(txn: &SignedTransaction) -> bool {
-    let TransactionPayload::EntryFunction(f) = &txn.raw_txn.payload else {
-        return false;
-    };
-    match FrameworkCall::from_entry_function(f) {
-        Ok(FrameworkCall::TransferNative { to, .. } | FrameworkCall::TransferAsset { to, .. }) => {
-            to == txn.raw_txn.sender
-        }
-        Err(_) => false,
-    }
+    check_funds(&ledger.state());
 }
 
 /// Every unit minted is in some balance; the vaults hold exactly the stakes and escrows.
@@ -689,8 +671,8 @@ fn escape(bytes: &[u8], keep: &[u8]) -> String {
 /// The localnet's node API and faucet (`computestream_localnet::server::router`) over the
 /// fixture ledger, sent one request built from the input (method, route, path parameters,
 /// query, content type, `Accept`, body) in process. Asserts that a response comes back, never
-/// a 5xx; that an error status carries the node's JSON error (`message`, `error_code`) except
-/// for the cases `KNOWN_NON_JSON_ERRORS` lists; that a JSON content type means a JSON body;
+/// a 5xx; that every error status carries the node's JSON error (`message`, `error_code`);
+/// that a JSON content type means a JSON body;
 /// that an accepted transaction is found by its hash; and conservation of funds.
 pub fn localnet_request(data: &[u8]) {
     let Ok(input) = NodeRequest::arbitrary_take_rest(Unstructured::new(data)) else {
@@ -787,7 +769,7 @@ pub fn localnet_request(data: &[u8]) {
     if status.is_client_error() && method != Method::HEAD {
         let node_error = response["message"].is_string() && response["error_code"].is_string();
         assert!(
-            node_error || known_non_json_error(status, &response),
+            node_error,
             "{method} {uri}: {status} without the node's JSON error: {response}"
         );
     }
@@ -808,10 +790,7 @@ pub fn localnet_request(data: &[u8]) {
         assert_eq!(status, StatusCode::OK, "{hash}: {found}");
         assert_eq!(found["hash"].as_str(), Some(hash));
     }
-    let submitted = aptos_bcs::from_bytes::<SignedTransaction>(&sent_body).ok();
-    if !submitted.as_ref().is_some_and(is_self_transfer) {
-        check_funds(&fixture.ledger.state());
-    }
+    check_funds(&fixture.ledger.state());
 }
 
 /// Status, content type and body of the response to `request`: the body as JSON, or as a
@@ -834,32 +813,4 @@ async fn send(router: axum::Router, request: Request<Body>) -> (StatusCode, Stri
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, content_type, body)
-}
-
-/// Error responses the localnet sends today without the node's JSON error shape: axum
-/// answers them before any handler runs, in plain text or with no body. Each is the status
-/// and how the body starts (empty: no body at all).
-const KNOWN_NON_JSON_ERRORS: &[(u16, &str)] = &[
-    // A route's path with a method it does not serve.
-    (405, ""),
-    // A body above `MAX_BODY_BYTES`.
-    (413, "Failed to buffer the request body"),
-    // A path parameter that is not UTF-8 once percent-decoded.
-    (400, "Invalid URL: "),
-    // `/mint` without a numeric `amount`, or with a query that does not parse.
-    (400, "Failed to deserialize query string"),
-];
-
-fn known_non_json_error(status: StatusCode, response: &Value) -> bool {
-    let Value::String(text) = response else {
-        return false;
-    };
-    KNOWN_NON_JSON_ERRORS.iter().any(|(code, start)| {
-        status.as_u16() == *code
-            && if start.is_empty() {
-                text.is_empty()
-            } else {
-                text.starts_with(start)
-            }
-    })
 }

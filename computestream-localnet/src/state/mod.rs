@@ -211,9 +211,14 @@ impl State {
         }
         let from_balance = self.balance(from, asset);
         ensure(from_balance >= amount, Abort::InsufficientBalance)?;
-        let to_balance = self.balance(to, asset);
-        // `mint` caps an asset's supply at u64::MAX, so this sum cannot overflow.
+        // A transfer to oneself moves nothing (as the framework's withdraw-then-deposit): the
+        // balance must not be read twice and written twice.
+        if from == to {
+            return Ok(());
+        }
         self.balances.insert((from, asset), from_balance - amount);
+        // `mint` caps an asset's supply at u64::MAX, so this sum cannot overflow.
+        let to_balance = self.balance(to, asset);
         self.balances.insert((to, asset), to_balance + amount);
         Ok(())
     }
