@@ -313,6 +313,18 @@ impl LocalLedger {
         verify: bool,
     ) -> Result<(State, TxnOutcome)> {
         let raw = &txn.raw_txn;
+        // The log must replay: a transaction whose bytes do not read back as itself (aptos-sdk
+        // 0.8 writes SingleKey/MultiKey authenticators in a layout it cannot read) would make
+        // the ledger unopenable, so it is refused, in simulation too, before anything runs.
+        let reads_back = aptos_bcs::to_bytes(txn)
+            .ok()
+            .and_then(|bytes| aptos_bcs::from_bytes::<SignedTransaction>(&bytes).ok());
+        if reads_back.as_ref() != Some(txn) {
+            return Err(Self::rejected(
+                RejectReason::MalformedTransaction,
+                "the transaction's authenticator cannot be stored and read back",
+            ));
+        }
         if verify {
             verify_signed_transaction(txn)?;
         }
