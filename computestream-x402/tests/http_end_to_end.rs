@@ -15,7 +15,7 @@ use computestream_core::{AssetId, ContractClient, JobId, Rate, Signer};
 use computestream_localnet::LocalLedger;
 use computestream_x402::gate::Gate;
 use computestream_x402::http::{
-    ClientError, HttpFacilitator, PayingClient, ServeLimits, SpendingPolicy, X402Layer,
+    ClientError, HttpFacilitator, Payer, PayingClient, ServeLimits, SpendingPolicy, X402Layer,
     facilitator_router,
 };
 use computestream_x402::schemes::{StreamTerms, exact_requirements};
@@ -405,4 +405,69 @@ async fn the_connection_cap_holds_further_clients_until_one_leaves() {
     drop(holder);
     let served = tokio::time::timeout(BOUND, http.get(&url).send()).await;
     assert_eq!(served.unwrap().unwrap().status().as_u16(), 200);
+}
+
+/// The transport-neutral payer, driven by hand the way the Python and Node bindings drive it:
+/// answer the 402, send the payment, conclude; a replay of the same payment is refused and
+/// books nothing.
+#[tokio::test]
+async fn the_payer_pays_over_any_transport_and_a_replay_is_refused() {
+    let w = world("exact").await;
+    let http = computestream_core::http_client();
+    let url = format!("{}/gpu", w.url);
+    let first = http.get(&url).send().await.unwrap();
+    assert_eq!(first.status().as_u16(), 402);
+    let challenge = first.headers()["payment-required"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+
+    let payer = Payer::new(
+        w.buyer.clone(),
+        w.ledger.clone(),
+        SpendingPolicy::new(5_000, 10_000),
+    );
+    let payment = payer.answer(Some(&challenge), &[]).await.unwrap();
+    assert_eq!(payment.header, "PAYMENT-SIGNATURE");
+    assert_eq!(payment.requirements.amount, "1000");
+
+    let send = || http.get(&url).header(payment.header, &payment.value).send();
+    let paid = send().await.unwrap();
+    let status = paid.status().as_u16();
+    let receipt = paid.headers()["payment-response"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!Payer::refused(status, Some(&receipt)));
+    let settled = payer
+        .conclude(&payment, status, Some(&receipt), None, &[])
+        .unwrap()
+        .expect("a receipt");
+    assert!(settled.success);
+    assert_eq!(payer.spent_last_hour(), 1_000);
+
+    let replay = send().await.unwrap();
+    let status = replay.status().as_u16();
+    let receipt = replay
+        .headers()
+        .get("payment-response")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let challenge = replay
+        .headers()
+        .get("payment-required")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert!(Payer::refused(status, receipt.as_deref()), "HTTP {status}");
+    let body = replay.bytes().await.unwrap();
+    let err = payer
+        .conclude(
+            &payment,
+            status,
+            receipt.as_deref(),
+            challenge.as_deref(),
+            &body,
+        )
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Refused { .. }), "{err}");
+    assert_eq!(payer.spent_last_hour(), 1_000, "a refusal books nothing");
+    assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
 }

@@ -1,76 +1,16 @@
-//! A reqwest client that answers 402 by itself: it reads the challenge (v2 header or v1
-//! body), picks the first requirements its [`SpendingPolicy`] allows, signs the payment,
-//! retries once with it, and returns the response with the decoded receipt.
+//! A reqwest client that answers 402 by itself through a [`Payer`]: it sends the request,
+//! lets the payer read the challenge and sign a payment, retries once with it, and returns
+//! the response with the decoded receipt.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use computestream_core::{Ledger, Signer};
 
-use crate::schemes::{PayError, TxnParams, pay};
+use super::payer::{MAX_CHALLENGE_BODY, Payer, SpendingPolicy};
+use crate::schemes::PayError;
 use crate::wire::{
-    self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayloadV1, PaymentRequired,
-    PaymentRequiredV1, PaymentRequirements, ResourceInfo, SettleResponse, X_PAYMENT,
-    X_PAYMENT_RESPONSE,
+    PAYMENT_REQUIRED, PAYMENT_RESPONSE, PaymentRequirements, SettleResponse, X_PAYMENT_RESPONSE,
 };
-
-/// What the client may pay without asking.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpendingPolicy {
-    /// Largest single payment, in base units.
-    pub max_per_payment: u64,
-    /// Largest total over any rolling hour, in base units.
-    pub max_per_hour: u64,
-    /// CAIP-2 networks allowed (empty: any this crate supports).
-    pub networks: Vec<String>,
-    /// Asset addresses allowed, long form (empty: any).
-    pub assets: Vec<String>,
-    /// Schemes allowed.
-    pub schemes: Vec<String>,
-}
-
-impl SpendingPolicy {
-    /// At most `max_per_payment` per payment and `max_per_hour` per hour, any network and
-    /// asset, both schemes.
-    pub fn new(max_per_payment: u64, max_per_hour: u64) -> Self {
-        SpendingPolicy {
-            max_per_payment,
-            max_per_hour,
-            networks: vec![],
-            assets: vec![],
-            schemes: vec!["exact".into(), "stream".into()],
-        }
-    }
-
-    fn refusal(&self, r: &PaymentRequirements) -> Option<String> {
-        let amount: u64 = match r.amount.parse() {
-            Ok(a) => a,
-            Err(_) => return Some(format!("amount {:?} is not an integer", r.amount)),
-        };
-        let canon = |a: &str| {
-            computestream_core::AccountAddress::from_hex(a)
-                .map(|a| a.to_long_string())
-                .unwrap_or_else(|_| a.to_string())
-        };
-        if !self.schemes.contains(&r.scheme) {
-            Some(format!("scheme {} not allowed", r.scheme))
-        } else if !self.networks.is_empty() && !self.networks.contains(&r.network) {
-            Some(format!("network {} not allowed", r.network))
-        } else if !self.assets.is_empty()
-            && !self.assets.iter().any(|a| canon(a) == canon(&r.asset))
-        {
-            Some(format!("asset {} not allowed", r.asset))
-        } else if amount > self.max_per_payment {
-            Some(format!(
-                "{amount} is above the per-payment cap {}",
-                self.max_per_payment
-            ))
-        } else {
-            None
-        }
-    }
-}
 
 /// Why a paid request failed.
 #[derive(Debug, thiserror::Error)]
@@ -156,28 +96,11 @@ pub struct Paid {
     pub requirements: Option<PaymentRequirements>,
 }
 
-/// The paying client.
+/// The paying client: a reqwest client whose 402s a [`Payer`] answers.
+#[derive(Debug)]
 pub struct PayingClient {
     http: reqwest::Client,
-    signer: Arc<Signer>,
-    ledger: Arc<dyn Ledger + Send + Sync>,
-    policy: SpendingPolicy,
-    spent: Mutex<VecDeque<(Instant, u64)>>,
-    docker_image: String,
-}
-
-impl std::fmt::Debug for PayingClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PayingClient")
-            .field("payer", &self.signer.address())
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
-    }
-}
-
-enum Challenge {
-    V2(PaymentRequired),
-    V1(PaymentRequiredV1),
+    payer: Payer,
 }
 
 impl PayingClient {
@@ -189,17 +112,13 @@ impl PayingClient {
     ) -> Self {
         PayingClient {
             http: super::http_client(),
-            signer,
-            ledger,
-            policy,
-            spent: Mutex::new(VecDeque::new()),
-            docker_image: String::new(),
+            payer: Payer::new(signer, ledger, policy),
         }
     }
 
     /// The container image a `stream` payment rents compute for.
     pub fn with_docker_image(mut self, image: impl Into<String>) -> Self {
-        self.docker_image = image.into();
+        self.payer = self.payer.with_docker_image(image);
         self
     }
 
@@ -208,14 +127,14 @@ impl PayingClient {
         &self.http
     }
 
+    /// The payer answering this client's 402s.
+    pub fn payer(&self) -> &Payer {
+        &self.payer
+    }
+
     /// Spent over the last hour.
     pub fn spent_last_hour(&self) -> u64 {
-        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
-        let hour = Duration::from_secs(3600);
-        while spent.front().is_some_and(|(t, _)| t.elapsed() >= hour) {
-            spent.pop_front();
-        }
-        spent.iter().map(|(_, a)| a).sum()
+        self.payer.spent_last_hour()
     }
 
     /// `GET url`, paying if asked.
@@ -234,136 +153,69 @@ impl PayingClient {
                 requirements: None,
             });
         }
-        let challenge = read_challenge(first).await?;
-        let (accepts, resource) = match &challenge {
-            Challenge::V2(c) => (c.accepts.clone(), Some(c.resource.clone())),
-            Challenge::V1(c) => (
-                c.accepts
-                    .iter()
-                    .map(|r| PaymentRequirements {
-                        scheme: r.scheme.clone(),
-                        network: r.network.clone(),
-                        amount: r.max_amount_required.clone(),
-                        asset: r.asset.clone(),
-                        pay_to: r.pay_to.clone(),
-                        max_timeout_seconds: r.max_timeout_seconds,
-                        extra: r.extra.clone().unwrap_or_default(),
-                    })
-                    .collect(),
-                c.accepts.first().map(|r| ResourceInfo {
-                    url: r.resource.clone(),
-                    description: Some(r.description.clone()),
-                    mime_type: Some(r.mime_type.clone()),
-                }),
-            ),
+        let payment_required = header(&first, &[PAYMENT_REQUIRED]);
+        let body = match payment_required {
+            Some(_) => Vec::new(),
+            None => read_limited(first).await?,
         };
-        let mut refusals = vec![];
-        let chosen = accepts.iter().find(|r| match self.policy.refusal(r) {
-            None => crate::Network::from_caip2(&r.network).is_some(),
-            Some(why) => {
-                refusals.push(why);
-                false
-            }
-        });
-        let Some(requirements) = chosen.cloned() else {
-            return Err(ClientError::NotAllowed(if refusals.is_empty() {
-                "no supported network offered".into()
-            } else {
-                refusals.join("; ")
-            }));
-        };
-        let amount: u64 = requirements.amount.parse().unwrap_or(u64::MAX);
-        let spent = self.spent_last_hour();
-        if spent.saturating_add(amount) > self.policy.max_per_hour {
-            return Err(ClientError::OverBudget {
-                spent,
-                amount,
-                cap: self.policy.max_per_hour,
-            });
-        }
-        let sequence = self.signer.reserve_sequence_number(&*self.ledger).await?;
-        let now = self.ledger.now_micros().await? / 1_000_000;
-        let payment = pay(
-            &self.signer,
-            &requirements,
-            resource,
-            TxnParams::new(sequence, now),
-            &self.docker_image,
-        )?;
+        let payment = self
+            .payer
+            .answer(payment_required.as_deref(), &body)
+            .await?;
         let mut retry = retry;
-        let (name, value) = match &challenge {
-            Challenge::V2(_) => (PAYMENT_SIGNATURE, wire::encode_header(&payment)),
-            Challenge::V1(_) => (
-                X_PAYMENT,
-                wire::encode_header(&PaymentPayloadV1 {
-                    x402_version: 1,
-                    scheme: requirements.scheme.clone(),
-                    network: requirements.network.clone(),
-                    payload: payment.payload.clone(),
-                }),
-            ),
-        };
         retry.headers_mut().insert(
-            name,
-            value
+            payment.header,
+            payment
+                .value
                 .parse()
                 .map_err(|_| ClientError::BadChallenge("payment header".into()))?,
         );
         let second = self.http.execute(retry).await?;
-        let receipt = [PAYMENT_RESPONSE, X_PAYMENT_RESPONSE]
-            .iter()
-            .find_map(|h| second.headers().get(*h))
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| wire::decode_header::<SettleResponse>(v).ok());
-        let settled = receipt.as_ref().is_some_and(|r| r.success);
-        if !settled {
-            // The transaction never landed: its sequence number is free again.
-            self.signer.resync();
-        }
-        if second.status().as_u16() == 402 || (second.status().is_client_error() && !settled) {
-            let status = second.status().as_u16();
-            let reason = match receipt.and_then(|r| r.error_reason) {
-                Some(r) => r,
-                None => match read_challenge(second).await {
-                    Ok(Challenge::V2(c)) => c.error.unwrap_or_default(),
-                    Ok(Challenge::V1(c)) => c.error,
-                    Err(e) => e.to_string(),
-                },
+        let status = second.status().as_u16();
+        let receipt = header(&second, &[PAYMENT_RESPONSE, X_PAYMENT_RESPONSE]);
+        let challenge = header(&second, &[PAYMENT_REQUIRED]);
+        if Payer::refused(status, receipt.as_deref()) {
+            let body = match challenge {
+                Some(_) => Vec::new(),
+                None => read_limited(second).await?,
             };
-            return Err(ClientError::Refused { status, reason });
+            let refusal = self.payer.conclude(
+                &payment,
+                status,
+                receipt.as_deref(),
+                challenge.as_deref(),
+                &body,
+            );
+            return Err(refusal.err().unwrap_or(ClientError::Refused {
+                status,
+                reason: String::new(),
+            }));
         }
-        if settled {
-            self.spent
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push_back((Instant::now(), amount));
-        }
+        let concluded = self
+            .payer
+            .conclude(&payment, status, receipt.as_deref(), None, &[])?;
         Ok(Paid {
             response: second,
-            receipt,
-            requirements: Some(requirements),
+            receipt: concluded,
+            requirements: Some(payment.requirements),
         })
     }
 }
 
-async fn read_challenge(response: reqwest::Response) -> Result<Challenge, ClientError> {
-    if let Some(h) = response.headers().get(PAYMENT_REQUIRED) {
-        let text = h
-            .to_str()
-            .map_err(|e| ClientError::BadChallenge(e.to_string()))?;
-        return wire::decode_header(text)
-            .map(Challenge::V2)
-            .map_err(|e| ClientError::BadChallenge(e.to_string()));
-    }
+fn header(response: &reqwest::Response, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|h| response.headers().get(*h))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+async fn read_limited(response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
     let body = response.bytes().await?;
-    if body.len() > 64 * 1024 {
+    if body.len() > MAX_CHALLENGE_BODY {
         return Err(ClientError::BadChallenge("402 body above 64 KiB".into()));
     }
-    serde_json::from_slice(&body)
-        .map(Challenge::V1)
-        .map_err(|e| {
-            ClientError::BadChallenge(format!("neither PAYMENT-REQUIRED nor a v1 body: {e}"))
-        })
+    Ok(body.to_vec())
 }
 
 #[cfg(test)]
