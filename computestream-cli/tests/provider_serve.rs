@@ -23,8 +23,10 @@ use serde_json::{Value, json};
 const TICK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tick.sh");
 /// 1,000 units a second of a 6-decimal asset.
 const PRICE_PER_HOUR: u64 = 3_600_000;
-/// The longest rental the daemon offers: its deposit is 3 s of the price.
+/// The longest rental the daemon offers by default: its deposit is 3 s of the price.
 const MAX_DURATION: u64 = 3;
+/// The price of a second.
+const PER_SECOND: u64 = PRICE_PER_HOUR / 3600;
 /// What the buyer holds at first.
 const BUYER_FUNDS: u64 = 1_000_000;
 /// SIGTERM → SIGKILL.
@@ -32,9 +34,9 @@ const GRACE: u64 = 2;
 
 /// A localnet, a funded buyer and a provider daemon serving over it.
 struct Env {
-    _daemon: KillOnDrop,
-    _net: Localnet,
-    /// Where the workload runs (its `argv` file lands here).
+    daemon: KillOnDrop,
+    net: Localnet,
+    /// Where the workload runs (its `argv` and `pid` files land here).
     dir: tempfile::TempDir,
     /// The daemon's service URL.
     url: String,
@@ -43,6 +45,8 @@ struct Env {
     usdc: AssetId,
     provider: AccountAddress,
     buyer: Arc<Signer>,
+    /// The daemon's `--max-duration`.
+    max_duration: u64,
 }
 
 fn new_key(dir: &Path, name: &str) -> (String, AccountAddress) {
@@ -58,35 +62,36 @@ fn new_key(dir: &Path, name: &str) -> (String, AccountAddress) {
     (path.to_str().unwrap().to_string(), address)
 }
 
-async fn setup() -> Env {
-    let ledger = Arc::new(LocalLedger::in_memory());
-    let net = Localnet::start_local(ledger.clone()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let usdc = ledger.create_asset("USDC", 6).unwrap();
-    let (provider_key, provider) = new_key(dir.path(), "provider");
-    let (fee_payer_key, fee_payer) = new_key(dir.path(), "fee-payer");
-    let (buyer_key, buyer) = new_key(dir.path(), "buyer");
-    for who in [provider, fee_payer, buyer] {
-        ledger.mint(who, AssetId::NATIVE, 10_000_000_000).unwrap();
-    }
-    ledger.mint(buyer, usdc, BUYER_FUNDS).unwrap();
-    let buyer_hex = std::fs::read_to_string(&buyer_key).unwrap();
-    let buyer = Arc::new(Signer::from_private_key(buyer_hex.trim()).unwrap());
-
+/// Starts the daemon in `dir` (keys `provider.key`, `fee-payer.key`), `extra` appended to
+/// its options; returns it and its service URL.
+async fn spawn_daemon(
+    node: &str,
+    dir: &Path,
+    usdc: AssetId,
+    max_duration: u64,
+    extra: &[&str],
+) -> (KillOnDrop, String) {
+    let key = |name: &str| {
+        dir.join(format!("{name}.key"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_computestream"));
     daemon
-        .current_dir(dir.path())
-        .args(["--node", &net.node_url(), "--key", &provider_key])
+        .current_dir(dir)
+        .args(["--node", node, "--key", &key("provider")])
         .args(["provider", "serve", "--port", "0"])
         .args(["--exec", &format!("sh '{TICK}' {{command...}}")])
         .args(["--allow-image", "busybox*", "--allow-image", "pytorch/*"])
         .args(["--grace", &GRACE.to_string()])
-        .args(["--max-duration", &MAX_DURATION.to_string()])
+        .args(["--max-duration", &max_duration.to_string()])
         .args(["--policy", "before-depletion:1"])
         .args(["--asset", &usdc.0.to_long_string()])
-        .args(["--fee-payer-key", &fee_payer_key])
+        .args(["--fee-payer-key", &key("fee-payer")])
         .args(["--gpu", "H100", "--vram", "80", "--stake", "100000000"])
         .args(["--price-per-hour", &PRICE_PER_HOUR.to_string()])
+        .args(extra)
         .env_remove("COMPUTESTREAM_PRIVATE_KEY")
         .stdout(Stdio::piped());
     let mut daemon = KillOnDrop(daemon.spawn().unwrap());
@@ -103,10 +108,33 @@ async fn setup() -> Env {
         .nth(1)
         .unwrap_or_else(|| panic!("the daemon's first line: {first:?}"))
         .to_string();
+    (daemon, url)
+}
+
+async fn setup() -> Env {
+    setup_with(MAX_DURATION, &[]).await
+}
+
+async fn setup_with(max_duration: u64, extra: &[&str]) -> Env {
+    let ledger = Arc::new(LocalLedger::in_memory());
+    let net = Localnet::start_local(ledger.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let usdc = ledger.create_asset("USDC", 6).unwrap();
+    let (_, provider) = new_key(dir.path(), "provider");
+    let (_, fee_payer) = new_key(dir.path(), "fee-payer");
+    let (buyer_key, buyer) = new_key(dir.path(), "buyer");
+    for who in [provider, fee_payer, buyer] {
+        ledger.mint(who, AssetId::NATIVE, 10_000_000_000).unwrap();
+    }
+    ledger.mint(buyer, usdc, BUYER_FUNDS).unwrap();
+    let buyer_hex = std::fs::read_to_string(&buyer_key).unwrap();
+    let buyer = Arc::new(Signer::from_private_key(buyer_hex.trim()).unwrap());
+    let (daemon, url) = spawn_daemon(&net.node_url(), dir.path(), usdc, max_duration, extra).await;
     Env {
-        _daemon: daemon,
+        max_duration,
+        daemon,
         node: net.node_url(),
-        _net: net,
+        net,
         dir,
         url,
         chain: ContractClient::new(ledger, LOCAL_CONTRACT_ADDRESS),
@@ -124,8 +152,13 @@ impl Env {
     /// The buyer POSTs `{image, command}`, paying a 402 of at most the 3 s deposit.
     async fn rent(&self, image: &str, command: &[&str]) -> (u16, Value) {
         let node = Arc::new(AptosLedger::new(&self.node, LOCAL_CONTRACT_ADDRESS).unwrap());
-        let paying = PayingClient::new(self.buyer.clone(), node, SpendingPolicy::new(3_000, 3_000))
-            .with_docker_image(image);
+        let deposit = PER_SECOND * self.max_duration;
+        let paying = PayingClient::new(
+            self.buyer.clone(),
+            node,
+            SpendingPolicy::new(deposit, deposit),
+        )
+        .with_docker_image(image);
         let request = paying
             .http()
             .post(self.execute_url())
@@ -330,4 +363,129 @@ async fn shell_metacharacters_reach_the_workload_as_literal_argv_and_a_failure_i
     let record = env.chain.get_job(job.buyer, job.id).await.unwrap();
     assert_eq!(record.status, JobStatus::Failed);
     env.assert_paid_for_seconds_run(job).await;
+}
+
+/// The workload's pid, once it wrote it.
+async fn workload_pid(env: &Env) -> i32 {
+    let path = env.dir.path().join("pid");
+    for _ in 0..400 {
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(pid) = text.trim().parse()
+        {
+            return pid;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the workload never wrote its pid");
+}
+
+/// Whether process `pid` still runs (a zombie does not).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            let state = stat[stat.rfind(')').unwrap() + 1..]
+                .split_whitespace()
+                .next();
+            !matches!(state, Some("Z" | "X"))
+        })
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_9_of_the_daemon_mid_job_stops_the_workload_and_a_restart_settles_it_exactly() {
+    let mut env = setup_with(30, &["--state-dir", "state"]).await;
+    let (status, body) = env.rent("busybox:1.36", &["train"]).await;
+    assert_eq!(status, 202, "{body}");
+    let job = job_of(&body);
+    let pid = workload_pid(&env).await;
+    assert!(alive(pid));
+    let records = env.dir.path().join("state/rentals");
+    assert_eq!(
+        std::fs::read_dir(&records).unwrap().count(),
+        1,
+        "the rental is on disk"
+    );
+
+    env.daemon.0.kill().unwrap(); // SIGKILL: no shutdown path runs
+    env.daemon.0.wait().unwrap();
+    let killed = Instant::now();
+    while alive(pid) {
+        assert!(
+            killed.elapsed() < Duration::from_secs(GRACE + 10),
+            "the workload outlived its daemon"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let record = env.chain.get_job(job.buyer, job.id).await.unwrap();
+    assert_eq!(record.status, JobStatus::Running, "nothing ended it yet");
+    let before_restart = env.usdc_of(env.provider).await;
+
+    // The restart finalizes the rental before it serves (its first line comes after).
+    let (daemon, url) = spawn_daemon(
+        &env.node,
+        env.dir.path(),
+        env.usdc,
+        30,
+        &["--state-dir", "state"],
+    )
+    .await;
+    env.daemon = daemon;
+    env.url = url;
+    let record = env.chain.get_job(job.buyer, job.id).await.unwrap();
+    assert_eq!(record.status, JobStatus::Failed, "interrupted: {record:?}");
+    let stream = env.chain.get_stream(job.buyer, job.id).await.unwrap();
+    assert!(stream.is_closed);
+    let ran = env.assert_paid_for_seconds_run(job).await;
+    assert!((1..30).contains(&ran), "ran {ran} s");
+    assert!(env.usdc_of(env.provider).await >= before_restart);
+    assert_eq!(
+        std::fs::read_dir(&records).unwrap().count(),
+        0,
+        "nothing left to recover"
+    );
+
+    // A second restart finds nothing to do and pays nothing again.
+    let paid = env.usdc_of(env.provider).await;
+    let (daemon, _) = spawn_daemon(
+        &env.node,
+        env.dir.path(),
+        env.usdc,
+        30,
+        &["--state-dir", "state"],
+    )
+    .await;
+    env.daemon = daemon;
+    assert_eq!(env.usdc_of(env.provider).await, paid);
+    assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS - paid);
+    drop(env.net);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_by_the_buyer_stops_the_workload_and_ends_the_rental_billing_only_active_seconds() {
+    let env = setup_with(30, &[]).await;
+    let (status, body) = env.rent("busybox:1.36", &["train"]).await;
+    assert_eq!(status, 202, "{body}");
+    let job = job_of(&body);
+    let pid = workload_pid(&env).await;
+    assert!(alive(pid));
+    env.chain.pause_stream(&env.buyer, job.id).await.unwrap();
+
+    let status = env.wait_until_settled(job).await;
+    assert_eq!(status["workload"]["stop_reason"], "paused", "{status:#}");
+    assert_eq!(status["workload"]["outcome"], "completed");
+    assert!(!alive(pid));
+    let stream = env.chain.get_stream(job.buyer, job.id).await.unwrap();
+    let active = stream.active_seconds(stream.closed_at);
+    assert!(active < 30, "billing stopped at the pause: {stream:?}");
+    let owed = math::owed(stream.deposited, stream.rate_per_second.0, active);
+    assert_eq!(stream.paid, owed, "{stream:?}");
+    assert_eq!(env.usdc_of(env.provider).await, owed);
+    assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS - owed);
+    // The rental is over: a resume finds the stream closed.
+    let err = env
+        .chain
+        .resume_stream(&env.buyer, job.id)
+        .await
+        .unwrap_err();
+    assert_eq!(err.abort_name(), Some("E_STREAM_CLOSED"), "{err}");
 }

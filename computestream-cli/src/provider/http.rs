@@ -118,9 +118,12 @@ async fn execute(
                 .client
                 .close_stream(&daemon.signer, job.buyer, job.id)
                 .await;
-            if let Err(e) = refund {
-                daemon.signer.resync();
-                eprintln!("rental {job}: refusing: close_stream: {e}");
+            match refund {
+                Ok(_) => daemon.forget(job),
+                Err(e) => {
+                    daemon.signer.resync();
+                    eprintln!("rental {job}: refusing: close_stream: {e}");
+                }
             }
             error(status, why)
         }

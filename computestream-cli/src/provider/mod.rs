@@ -3,11 +3,11 @@
 //! each paid rental's workload from the operator's template while the stream pays, stops it
 //! when it does not, and settles with the scheduler.
 //!
-//! Still to come (issue 18): restart safety (`--state-dir`: the driver's checkpoint, running
-//! workloads, served-once payments), logs as server-sent events, the buyer's `rent --via`.
+//! With `--state-dir` it survives a crash: see [`state`].
 
 mod http;
 mod rental;
+mod state;
 mod template;
 mod workload;
 
@@ -30,6 +30,7 @@ use computestream_x402::wire::ResourceInfo;
 use computestream_x402::{LocalFacilitator, Network};
 
 use rental::{Client, Daemon, Policy};
+use state::StateDir;
 use template::{ImagePattern, Template};
 
 /// Options of `computestream provider serve`.
@@ -82,6 +83,10 @@ pub(crate) struct ServeArgs {
     /// Stake in base units of the native coin, to register.
     #[arg(long)]
     stake: Option<u64>,
+    /// Keep the scheduler's checkpoint, the served payments and the running rentals here, so
+    /// a restart (even after `kill -9`) finalizes what was left and refuses replays.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
 }
 
 /// Where and as whom the daemon runs: the global options, resolved.
@@ -124,16 +129,26 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
         .to_string();
     publish_endpoint(&client, &signer, &public_url).await?;
 
-    let gate = gate(&client, node.network, &signer, args, &public_url).await?;
+    let state = args.state_dir.as_deref().map(StateDir::open).transpose()?;
+    let mut gate = gate(&client, node.network, &signer, args, &public_url).await?;
+    if let Some(state) = &state {
+        gate = gate
+            .with_served_once_store(state.served_once())
+            .map_err(|e| format!("--state-dir: {e}"))?;
+    }
     let (driver, events) = Driver::new(
         ContractClient::new(ledger.clone(), node.contract),
         signer.clone(),
         scheduler,
         DriverConfig {
             low_balance_seconds: 0,
+            checkpoint: state.as_ref().map(StateDir::checkpoint),
             ..DriverConfig::default()
         },
     );
+    driver
+        .restore()
+        .map_err(|e| format!("--state-dir: the scheduler's checkpoint: {e}"))?;
     let running = driver.spawn();
     let policy = Policy {
         template,
@@ -141,7 +156,9 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
         grace: Duration::from_secs(args.grace),
         public_url: public_url.clone(),
     };
-    let daemon = Daemon::new(client, signer.clone(), driver, events, policy);
+    let daemon = Daemon::new(client, signer.clone(), driver, events, policy, state);
+    // Before serving: what a crash left behind is stopped and settled first.
+    daemon.recover().await;
     let app = http::router(daemon.clone(), Arc::new(gate));
     println!(
         "serving {public_url} as provider {} (listening on {bound})",

@@ -15,6 +15,7 @@ use serde::Serialize;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
+use super::state::{RentalRecord, StateDir, process_start};
 use super::template::{ImagePattern, Template};
 use super::workload::{Logs, Workload};
 
@@ -119,6 +120,8 @@ pub(crate) struct Daemon {
     tasks: tokio::sync::Mutex<JoinSet<()>>,
     /// Set to stop every workload.
     shutdown: watch::Sender<bool>,
+    /// `--state-dir`, if given.
+    state: Option<StateDir>,
 }
 
 impl Daemon {
@@ -129,6 +132,7 @@ impl Daemon {
         driver: Driver<Arc<AptosLedger>>,
         events: mpsc::UnboundedReceiver<DriverEvent>,
         policy: Policy,
+        state: Option<StateDir>,
     ) -> Arc<Daemon> {
         let daemon = Arc::new(Daemon {
             client,
@@ -138,6 +142,7 @@ impl Daemon {
             rentals: Mutex::new(HashMap::new()),
             tasks: tokio::sync::Mutex::new(JoinSet::new()),
             shutdown: watch::channel(false).0,
+            state,
         });
         tokio::spawn(route_events(Arc::downgrade(&daemon), events));
         daemon
@@ -170,7 +175,88 @@ impl Daemon {
         }
         let rental = Arc::new(Rental::default());
         rentals.insert(job, rental.clone());
+        drop(rentals);
+        self.save(RentalRecord {
+            job,
+            pid: None,
+            started: None,
+        });
         Some(rental)
+    }
+
+    /// Records `record` in the state directory, if there is one.
+    fn save(&self, record: RentalRecord) {
+        if let Some(state) = &self.state
+            && let Err(e) = state.save(&record)
+        {
+            eprintln!("rental {}: --state-dir: {e}", record.job);
+        }
+    }
+
+    /// Forgets `job` once its stream is closed on chain.
+    pub(crate) fn forget(&self, job: JobId) {
+        if let Some(state) = &self.state
+            && let Err(e) = state.remove(job)
+        {
+            eprintln!("rental {job}: --state-dir: {e}");
+        }
+    }
+
+    /// Finalizes the rentals a previous run left behind (see [`super::state`]): stops what is
+    /// left of each workload, then `reject_job` or `fail_job` and `close_stream`. A rental
+    /// that cannot be finalized now keeps its record for the next start.
+    pub(crate) async fn recover(&self) {
+        let Some(state) = &self.state else { return };
+        for record in state.left_behind() {
+            let job = record.job;
+            if let (Some(pid), Some(started)) = (record.pid, record.started)
+                && process_start(pid) == Some(started)
+            {
+                eprintln!("rental {job}: stopping the workload left running (pid {pid})");
+                stop_orphan(pid, self.policy.grace).await;
+            }
+            match self.finalize_orphan(job).await {
+                Ok(what) => {
+                    eprintln!("rental {job}: recovered after a restart: {what}");
+                    self.forget(job);
+                }
+                Err(e) => {
+                    self.signer.resync();
+                    eprintln!("rental {job}: recovering: {e} (kept for the next start)");
+                }
+            }
+        }
+    }
+
+    async fn finalize_orphan(&self, job: JobId) -> computestream_core::Result<&'static str> {
+        use computestream_core::JobStatus;
+        let record = self.client.get_job(job.buyer, job.id).await?;
+        let ended = match record.status {
+            JobStatus::Pending => {
+                self.client
+                    .reject_job(&self.signer, job.buyer, job.id)
+                    .await?;
+                "rejected (never started)"
+            }
+            JobStatus::Running => {
+                self.client
+                    .fail_job(&self.signer, job.buyer, job.id)
+                    .await?;
+                "failed (interrupted)"
+            }
+            _ => "already ended",
+        };
+        match self.client.get_stream(job.buyer, job.id).await {
+            Ok(stream) if !stream.is_closed => {
+                self.client
+                    .close_stream(&self.signer, job.buyer, job.id)
+                    .await?;
+            }
+            Ok(_) => {}
+            Err(computestream_core::Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(ended)
     }
 
     /// Runs `job`'s workload (already started on chain) to its end in the background.
@@ -192,6 +278,12 @@ impl Daemon {
     async fn supervise(&self, job: JobId, argv: Vec<String>, rental: Arc<Rental>) {
         let exit = match Workload::spawn(&argv, &rental.logs) {
             Ok(mut workload) => {
+                let pid = workload.pid();
+                self.save(RentalRecord {
+                    job,
+                    pid: Some(pid),
+                    started: process_start(pid),
+                });
                 rental.update(|s| s.state = "running");
                 self.driver.add(job);
                 let exit = self.watch(job, &rental, &mut workload).await;
@@ -227,12 +319,13 @@ impl Daemon {
             }
             Err(e) => self.report(&rental, job, "ending the job", &e),
         }
-        if let Err(e) = self
+        match self
             .client
             .close_stream(&self.signer, job.buyer, job.id)
             .await
         {
-            self.report(&rental, job, "close_stream", &e);
+            Ok(_) => self.forget(job),
+            Err(e) => self.report(&rental, job, "close_stream", &e),
         }
         let done = rental
             .status
@@ -283,6 +376,18 @@ impl Daemon {
         });
         workload.stop(self.policy.grace).await
     }
+}
+
+/// SIGTERM to a workload group of a previous run, SIGKILL if it is still there after `grace`.
+async fn stop_orphan(pid: i32, grace: Duration) {
+    use nix::sys::signal::{Signal, killpg};
+    let group = nix::unistd::Pid::from_raw(pid);
+    let _ = killpg(group, Signal::SIGTERM);
+    let deadline = Instant::now() + grace;
+    while process_start(pid).is_some() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = killpg(group, Signal::SIGKILL);
 }
 
 /// A stream as last read, with the chain's clock then.

@@ -1,5 +1,6 @@
 //! A rental's process: started from argv (never a shell) in its own process group, its output
-//! kept line by line, stopped with SIGTERM to the group and SIGKILL after a grace.
+//! kept line by line, stopped with SIGTERM to the group and SIGKILL after a grace. It gets
+//! SIGTERM when the daemon dies (`PR_SET_PDEATHSIG`), so it never runs on unsupervised.
 
 use std::collections::VecDeque;
 use std::process::{ExitStatus, Stdio};
@@ -51,7 +52,22 @@ impl Workload {
     /// Starts `argv[0]` with the rest as its arguments, stdin closed, output into `logs`.
     pub(crate) fn spawn(argv: &[String], logs: &Logs) -> Result<Workload, String> {
         let (program, args) = argv.split_first().ok_or("empty argv")?;
-        let mut child = Command::new(program)
+        let daemon = nix::unistd::getpid();
+        let mut command = Command::new(program);
+        // SAFETY: between fork and exec the closure makes only async-signal-safe system calls
+        // (prctl, getppid) and allocates nothing.
+        #[allow(unsafe_code)]
+        unsafe {
+            command.pre_exec(move || {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGTERM)?;
+                // The daemon died before the line above: nobody would ever signal us.
+                if nix::unistd::getppid() != daemon {
+                    return Err(std::io::Error::other("the daemon exited"));
+                }
+                Ok(())
+            });
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -75,6 +91,11 @@ impl Workload {
             child,
             group: Pid::from_raw(i32::try_from(pid).map_err(|_| "pid out of range")?),
         })
+    }
+
+    /// Its process id, which is also its process group's.
+    pub(crate) fn pid(&self) -> i32 {
+        self.group.as_raw()
     }
 
     /// Waits for it to exit on its own. Cancel-safe: it can lose a `select!`.
