@@ -42,11 +42,14 @@ impl Default for TxnOptions {
 }
 
 /// An Ed25519 account that signs transactions, with its next sequence number cached so
-/// several transactions can be signed without a round trip each.
+/// several transactions can be signed without a round trip each. Its transactions through
+/// [`ContractClient::submit`] go one at a time, so tasks sharing a signer never submit
+/// sequence numbers out of order.
 #[derive(Debug)]
 pub struct Signer {
     account: Ed25519Account,
     next_sequence: Mutex<Option<u64>>,
+    submitting: futures_util::lock::Mutex<()>,
 }
 
 impl Signer {
@@ -55,6 +58,7 @@ impl Signer {
         Signer {
             account,
             next_sequence: Mutex::new(None),
+            submitting: futures_util::lock::Mutex::new(()),
         }
     }
 
@@ -197,7 +201,9 @@ impl<L: Ledger + ?Sized> ContractClient<L> {
     }
 
     /// Signs and submits `payload`, waits for it, and turns an abort into a typed error.
+    /// One transaction of a signer at a time: the next waits for this one's outcome.
     pub async fn submit(&self, signer: &Signer, payload: TransactionPayload) -> Result<TxnOutcome> {
+        let _turn = signer.submitting.lock().await;
         let txn = self.sign(signer, payload).await?;
         match self.ledger.submit(&txn).await {
             Ok(outcome) => outcome.into_result(self.contract),

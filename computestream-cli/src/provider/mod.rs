@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use computestream_core::scheduler::StreamScheduler;
 use computestream_core::scheduler::driver::{Driver, DriverConfig};
+use computestream_core::scheduler::{BeforeClose, StreamScheduler};
 use computestream_core::types::parse_address;
 use computestream_core::{AccountAddress, AptosLedger, AssetId, ContractClient, Rate, Signer};
 use computestream_x402::facilitator::Facilitator;
@@ -109,7 +109,8 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
         .iter()
         .map(|p| ImagePattern::new(p))
         .collect();
-    let scheduler = policy(&args.policy)?;
+    // The daemon closes every stream itself when its rental ends: no settlement at the end.
+    let scheduler = Box::new(BeforeClose(policy(&args.policy)?));
     let ledger =
         Arc::new(AptosLedger::new(&node.url, node.contract).map_err(|e| format!("--node: {e}"))?);
     let client = ContractClient::new(ledger.clone(), node.contract);

@@ -325,6 +325,8 @@ impl Daemon {
             .await
         {
             Ok(_) => self.forget(job),
+            // The buyer closed it first: settled and refunded by that close.
+            Err(e) if e.abort_name() == Some("E_STREAM_CLOSED") => self.forget(job),
             Err(e) => self.report(&rental, job, "close_stream", &e),
         }
         let done = rental
@@ -362,7 +364,8 @@ impl Daemon {
                 status = workload.wait() => return status,
                 _ = rental.changed.notified() => true,
                 _ = shutdown.changed() => false,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                // Each second, and at the very second the stream stops paying.
+                _ = tokio::time::sleep(view.as_ref().map_or(Duration::from_secs(1), StreamView::tick)) => {
                     view.as_ref().is_none_or(|v| v.read_at.elapsed() >= REREAD_EVERY)
                 }
             };
@@ -416,11 +419,27 @@ impl StreamView {
             .ok()
     }
 
-    /// The stop reason at the chain time now, extrapolated from the read.
-    fn stop_reason(&self) -> Option<StopReason> {
+    /// The chain's clock now, in microseconds, extrapolated from the read.
+    fn now_micros(&self) -> u64 {
         let elapsed = u64::try_from(self.read_at.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let now = self.chain_micros.saturating_add(elapsed) / 1_000_000;
-        stop_reason(&self.stream, now)
+        self.chain_micros.saturating_add(elapsed)
+    }
+
+    /// The stop reason at the chain time now.
+    fn stop_reason(&self) -> Option<StopReason> {
+        stop_reason(&self.stream, self.now_micros() / 1_000_000)
+    }
+
+    /// How long to sleep before looking again: a second, or less if the stream stops paying
+    /// sooner (at the start of its depleting second or of the window's end).
+    fn tick(&self) -> Duration {
+        let now = self.now_micros();
+        let end = self
+            .stream
+            .depletion_time(now / 1_000_000)
+            .min(self.stream.window_end);
+        let until = end.saturating_mul(1_000_000).saturating_sub(now);
+        Duration::from_micros(until.clamp(1_000, 1_000_000))
     }
 }
 

@@ -161,6 +161,30 @@ impl StreamScheduler for BeforeDepletion {
     }
 }
 
+/// Another policy's settlements before the end of accrual only: for a payee that closes the
+/// stream itself when accrual ends (the close settles, so a settlement at the end would be a
+/// wasted transaction). The provider daemon runs its `--policy` this way.
+pub struct BeforeClose(pub Box<dyn StreamScheduler>);
+
+impl std::fmt::Debug for BeforeClose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl StreamScheduler for BeforeClose {
+    fn next_settlement(&self, stream: &Stream, last_settled: u64, now: u64) -> Option<u64> {
+        let end = end_of_accrual(stream, now)?;
+        self.0
+            .next_settlement(stream, last_settled, now)
+            .filter(|&at| at < end)
+    }
+
+    fn name(&self) -> String {
+        format!("{}, none at the end (the close settles)", self.0.name())
+    }
+}
+
 /// The earliest of several policies.
 pub struct Earliest(pub Vec<Box<dyn StreamScheduler>>);
 
@@ -287,6 +311,14 @@ mod tests {
             Box::new(BeforeDepletion(30)),
         ]);
         assert_eq!(e.next_settlement(&s, 1_000, 1_000), Some(1_600));
+        // The settlement at depletion is left to the close.
+        let b = BeforeClose(Box::new(BeforeDepletion(30)));
+        assert_eq!(b.next_settlement(&s, 1_000, 1_000), Some(4_570));
+        assert_eq!(b.next_settlement(&s, 4_570, 4_570), None);
+        assert_eq!(
+            BeforeClose(Box::new(EverySecond)).next_settlement(&s, 4_599, 4_599),
+            None
+        );
     }
 
     #[test]

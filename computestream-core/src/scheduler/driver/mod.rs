@@ -4,8 +4,8 @@
 //!   earliest is due (or a change wakes it). No task per stream: a stream costs one map entry
 //!   and one set entry.
 //! - At most `max_in_flight` settlements run at once, and never two for one stream.
-//! - Settlements from one signer are signed and submitted one at a time, so their sequence
-//!   numbers reach the ledger in order; a failed or lost submission resyncs the signer.
+//! - Settlements from one signer are signed and submitted one at a time (the `Signer`
+//!   orders its own submissions), so their sequence numbers reach the ledger in order; a failed or lost submission resyncs the signer.
 //! - Retryable failures back off exponentially with jitter. A settlement that was applied
 //!   although its response was lost is harmless: `process_payment` pays what is owed minus
 //!   what was paid, so a retry pays nothing twice.
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use tokio::sync::{Mutex as AsyncMutex, Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 
 mod checkpoint;
 mod paying;
@@ -188,7 +188,6 @@ struct Shared<L> {
     config: DriverConfig,
     timers: std::sync::Mutex<Timers>,
     wake: Notify,
-    submit: AsyncMutex<()>,
     permits: Arc<Semaphore>,
     events: mpsc::UnboundedSender<DriverEvent>,
     counters: Counters,
@@ -255,7 +254,6 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
             config,
             timers: std::sync::Mutex::new(Timers::default()),
             wake: Notify::new(),
-            submit: AsyncMutex::new(()),
             permits,
             events,
             counters: Counters::default(),

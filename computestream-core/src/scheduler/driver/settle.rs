@@ -106,10 +106,8 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
             .get(&job)
             .map_or(0, |e| e.last_settled);
         if claimable > 0 {
-            let result = {
-                let _one_at_a_time = s.submit.lock().await;
-                s.client.process_payment(&s.signer, job.buyer, job.id).await
-            };
+            // The signer submits one transaction at a time (see `Signer`).
+            let result = s.client.process_payment(&s.signer, job.buyer, job.id).await;
             let outcome = result.map_err(fail)?;
             let paid = outcome
                 .contract_events(s.client.contract())
@@ -186,10 +184,7 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
         if amount == 0 {
             return;
         }
-        let result = {
-            let _one_at_a_time = s.submit.lock().await;
-            s.client.top_up(&s.signer, job.buyer, job.id, amount).await
-        };
+        let result = s.client.top_up(&s.signer, job.buyer, job.id, amount).await;
         match result {
             Ok(_) => {
                 let mut t = self.timers();
