@@ -14,9 +14,9 @@ use rmcp::model::{
     ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
     ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig, SubscribeRequestParams,
-    UnsubscribeRequestParams,
+    SubscriptionFilter, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -576,34 +576,19 @@ impl ServerHandler for ComputeStream {
         let job = Self::resource_job(&request.uri)?;
         let uri = request.uri;
         let peer = context.peer;
-        let state = self.state.clone();
-        let task = tokio::spawn({
-            let uri = uri.clone();
-            async move {
-                let mut last: Option<Value> = None;
-                loop {
-                    if let Ok(view) = buyer::stream_view(&state.client, job).await {
-                        let closed = view.closed;
-                        let mut now = serde_json::to_value(&view).unwrap_or(Value::Null);
-                        now["chain_time"] = Value::Null;
-                        if last.as_ref() != Some(&now) {
-                            if peer
-                                .notify_resource_updated(
-                                    rmcp::model::ResourceUpdatedNotificationParam::new(uri.clone()),
-                                )
-                                .await
-                                .is_err()
-                            {
-                                return;
-                            }
-                            last = Some(now);
-                        }
-                        if closed {
-                            return;
-                        }
+        let mut watch = Watch::new(self.state.clone(), vec![(uri.clone(), job)]);
+        let task = tokio::spawn(async move {
+            loop {
+                for changed in watch.changed().await {
+                    let update = rmcp::model::ResourceUpdatedNotificationParam::new(changed);
+                    if peer.notify_resource_updated(update).await.is_err() {
+                        return;
                     }
-                    tokio::time::sleep(state.watch_every).await;
                 }
+                if watch.is_done() {
+                    return;
+                }
+                tokio::time::sleep(watch.state.watch_every).await;
             }
         });
         let previous = self
@@ -613,6 +598,51 @@ impl ServerHandler for ComputeStream {
             .insert(uri, task.abort_handle());
         if let Some(p) = previous {
             p.abort();
+        }
+        Ok(())
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let uris: Vec<String> = requested
+            .resource_subscriptions
+            .iter()
+            .flatten()
+            .filter(|uri| Self::resource_job(uri).is_ok())
+            .cloned()
+            .collect();
+        Some(
+            SubscriptionFilter::builder()
+                .resource_subscriptions(uris)
+                .build(),
+        )
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let jobs = context
+            .accepted()
+            .resource_subscriptions
+            .iter()
+            .flatten()
+            .filter_map(|uri| Some((uri.clone(), Self::resource_job(uri).ok()?)))
+            .collect();
+        let mut watch = Watch::new(self.state.clone(), jobs);
+        let sink = context.sink().clone();
+        let run = async move {
+            loop {
+                for changed in watch.changed().await {
+                    if sink.notify_resource_updated(changed).await.is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(watch.state.watch_every).await;
+            }
+        };
+        tokio::select! {
+            () = context.cancelled() => {}
+            () = run => {}
         }
         Ok(())
     }
@@ -632,5 +662,51 @@ impl ServerHandler for ComputeStream {
             task.abort();
         }
         Ok(())
+    }
+}
+
+/// Watches jobs' streams for resource-update notifications: each [`Watch::changed`] reads
+/// them again and names those whose state moved (accrual, top-up, pause, close) since the
+/// last reading; a closed stream is named once more, then no longer read.
+#[derive(Debug)]
+struct Watch {
+    state: Arc<State>,
+    /// (URI, job, the last reading without its clock).
+    jobs: Vec<(String, JobId, Option<Value>)>,
+}
+
+impl Watch {
+    fn new(state: Arc<State>, jobs: Vec<(String, JobId)>) -> Self {
+        Watch {
+            state,
+            jobs: jobs.into_iter().map(|(u, j)| (u, j, None)).collect(),
+        }
+    }
+
+    async fn changed(&mut self) -> Vec<String> {
+        let mut changed = vec![];
+        let mut closed = vec![];
+        for (i, (uri, job, last)) in self.jobs.iter_mut().enumerate() {
+            let Ok(view) = buyer::stream_view(&self.state.client, *job).await else {
+                continue;
+            };
+            if view.closed {
+                closed.push(i);
+            }
+            let mut now = serde_json::to_value(&view).unwrap_or(Value::Null);
+            now["chain_time"] = Value::Null;
+            if last.as_ref() != Some(&now) {
+                changed.push(uri.clone());
+                *last = Some(now);
+            }
+        }
+        for i in closed.into_iter().rev() {
+            self.jobs.remove(i);
+        }
+        changed
+    }
+
+    fn is_done(&self) -> bool {
+        self.jobs.is_empty()
     }
 }
