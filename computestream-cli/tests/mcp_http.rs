@@ -370,11 +370,13 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     assert_eq!(topped["stream"]["deposited"], DEPOSIT + 10_000);
     assert_eq!(env.sequence().await, before.1 + 1);
 
-    // A second rental fits its own limit but not the hour's: 70,000 spent, 60,000 more.
+    // A second rental, from another HTTP session of the same server, fits its own limit but
+    // not the hour's, which every session shares: 70,000 spent, 60,000 more.
     let before = (env.usdc_of(env.buyer).await, env.sequence().await);
     let counter = env.chain.get_job_counter(env.buyer).await.unwrap();
+    let (other, _) = connect(&env.mcp_url).await;
     let refused = err(
-        &agent,
+        &other,
         "rent_gpu",
         json!({"provider": env.provider.to_long_string(), "image": "busybox:1.36"}),
     )
@@ -386,6 +388,7 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     );
     assert_eq!((env.usdc_of(env.buyer).await, env.sequence().await), before);
     assert_eq!(env.chain.get_job_counter(env.buyer).await.unwrap(), counter);
+    other.cancel().await.unwrap();
 
     // Malformed arguments: errors naming the problem, and the server goes on.
     for (tool, arguments, expected) in [

@@ -36,9 +36,14 @@ pub(crate) struct McpArgs {
     /// URL is printed on the first line).
     #[arg(long, value_name = "PORT")]
     http: Option<u16>,
-    /// The address --http listens on.
+    /// The address --http listens on. Anyone who can reach the endpoint can spend the
+    /// budget: keep it on loopback unless something in front of it authenticates callers.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
+    /// A `Host` header --http accepts besides localhost, 127.0.0.1 and ::1 (repeatable;
+    /// the others are refused against DNS rebinding).
+    #[arg(long, value_name = "NAME")]
+    allow_host: Vec<String>,
     /// Seconds between `notifications/resources/updated` for a subscribed job.
     #[arg(long, default_value_t = 2)]
     watch_every: u64,
@@ -85,7 +90,12 @@ pub(crate) async fn run(
                 StreamableHttpService::new(
                     move || Ok(ComputeStream::new(state.clone())),
                     Default::default(),
-                    StreamableHttpServerConfig::default(),
+                    StreamableHttpServerConfig::default().with_allowed_hosts(
+                        ["localhost", "127.0.0.1", "::1"]
+                            .into_iter()
+                            .map(String::from)
+                            .chain(args.allow_host.iter().cloned()),
+                    ),
                 );
             let router = axum::Router::new().nest_service("/mcp", service);
             let listener = tokio::net::TcpListener::bind((args.host.as_str(), port))
