@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use computestream_core::{
-    AccountAddress, AptosLedger, AssetId, ContractClient, JobId, Provider, Signer, Stream,
+    AccountAddress, AptosLedger, AssetId, ContractClient, JobId, Provider, RejectReason, Signer,
+    Stream, TxnOutcome,
 };
 use computestream_x402::http::{ClientError, PayingClient, SpendingPolicy};
 use computestream_x402::wire::{self, PAYMENT_REQUIRED, PaymentRequired, PaymentRequirements};
@@ -564,8 +565,11 @@ pub(crate) struct StreamView {
     pub(crate) escrow_left: u64,
     /// Seconds billed so far.
     pub(crate) active_seconds: u64,
-    /// Seconds until the escrow runs out (null: it does not, e.g. paused or closed).
+    /// Seconds until the escrow runs out (null: it does not before the job's max duration
+    /// ends, or the stream is paused or closed).
     pub(crate) seconds_to_depletion: Option<u64>,
+    /// Seconds until the job's max duration ends (null: not started, or closed).
+    pub(crate) seconds_to_max_duration: Option<u64>,
     /// Whether it pays the provider now.
     pub(crate) paying: bool,
     /// Whether paused.
@@ -592,6 +596,9 @@ impl StreamView {
             seconds_to_depletion: (depletes != computestream_core::math::NEVER
                 && !stream.is_closed)
                 .then(|| depletes.saturating_sub(now)),
+            seconds_to_max_duration: (stream.window_end != computestream_core::math::NEVER
+                && !stream.is_closed)
+                .then(|| stream.window_end.saturating_sub(now)),
             paying: stream.is_paying(now),
             paused: stream.is_paused,
             closed: stream.is_closed,
@@ -677,7 +684,16 @@ pub(crate) async fn top_up(
         )));
     }
     let reservation = budget.reserve("a top-up", amount, stream.deposited)?;
-    match client.top_up(signer, job.buyer, job.id, amount).await {
+    if let Some(window_end) = covers_its_window(&stream) {
+        budget.release(reservation);
+        return Err(BuyerError::InvalidArgument(format!(
+            "job {job}: its escrow ({}) already pays for every second left before its max \
+             duration ends (chain time {window_end}); a top-up would only be refunded; nothing \
+             was signed",
+            stream.deposited
+        )));
+    }
+    match signed(signer, || client.top_up(signer, job.buyer, job.id, amount)).await {
         Ok(outcome) => Ok(ToppedUp {
             job: job.to_string(),
             amount,
@@ -685,11 +701,57 @@ pub(crate) async fn top_up(
             stream: stream_view(client, job).await?,
         }),
         Err(e) => {
-            signer.resync();
             budget.release(reservation);
             Err(e.into())
         }
     }
+}
+
+/// Submits `transaction` as `signer`; when the ledger rejects it for its sequence number
+/// (the account also signs elsewhere, so the cached number is stale: nothing was applied),
+/// re-reads the number and submits once more.
+async fn signed<F, Fut>(signer: &Signer, transaction: F) -> computestream_core::Result<TxnOutcome>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = computestream_core::Result<TxnOutcome>>,
+{
+    let stale = |e: &computestream_core::Error| {
+        matches!(
+            e,
+            computestream_core::Error::Rejected {
+                reason: RejectReason::SequenceNumberTooOld | RejectReason::SequenceNumberTooNew,
+                ..
+            }
+        )
+    };
+    match transaction().await {
+        Err(e) if stale(&e) => {
+            signer.resync();
+            let retried = transaction().await;
+            if retried.is_err() {
+                signer.resync();
+            }
+            retried
+        }
+        Err(e) => {
+            signer.resync();
+            Err(e)
+        }
+        ok => ok,
+    }
+}
+
+/// `Some(window end)` when `stream` is running toward a fixed end (its job started, not
+/// paused) and its deposits already pay for every second up to it: a top-up cannot make it
+/// run longer. A provider daemon's deposit is its whole `max_duration`, so its rentals start
+/// that way.
+fn covers_its_window(stream: &Stream) -> Option<u64> {
+    if stream.is_paused || stream.window_end == computestream_core::math::NEVER {
+        return None;
+    }
+    let billable = stream.active_seconds(stream.window_end);
+    let cost = computestream_core::math::accrued(stream.rate_per_second.0, billable);
+    (cost <= u128::from(stream.deposited)).then_some(stream.window_end)
 }
 
 /// What closing a rental settled.
@@ -731,13 +793,12 @@ pub(crate) async fn stop(
     let close_transaction = if before.is_closed {
         None
     } else {
-        match client.close_stream(signer, job.buyer, job.id).await {
-            Ok(outcome) => Some(outcome.hash.to_hex()),
-            Err(e) => {
-                signer.resync();
-                return Err(e.into());
-            }
-        }
+        Some(
+            signed(signer, || client.close_stream(signer, job.buyer, job.id))
+                .await?
+                .hash
+                .to_hex(),
+        )
     };
     let after = client.get_stream(job.buyer, job.id).await?;
     let balance_after = client.balance(signer.address(), after.asset).await?;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::KillOnDrop;
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
-use computestream_core::{AccountAddress, AssetId, ContractClient, JobId, Ledger, math};
+use computestream_core::{AccountAddress, AssetId, ContractClient, JobId, Ledger, Signer, math};
 use computestream_localnet::{LocalLedger, Localnet};
 use rmcp::ClientHandler;
 use rmcp::ServiceExt;
@@ -53,6 +53,7 @@ struct Env {
     usdc: AssetId,
     provider: AccountAddress,
     buyer: AccountAddress,
+    buyer_key: String,
 }
 
 fn new_key(dir: &Path, name: &str) -> (String, AccountAddress) {
@@ -136,6 +137,7 @@ async fn setup() -> Env {
         usdc,
         provider,
         buyer,
+        buyer_key,
     }
 }
 
@@ -208,6 +210,11 @@ async fn err(agent: &Peer<RoleClient>, tool: &'static str, arguments: Value) -> 
 impl Env {
     async fn usdc_of(&self, who: AccountAddress) -> u64 {
         self.chain.balance(who, self.usdc).await.unwrap()
+    }
+
+    fn buyer_signer(&self) -> Signer {
+        let hex = std::fs::read_to_string(&self.buyer_key).unwrap();
+        Signer::from_private_key(hex.trim()).unwrap()
     }
 
     async fn sequence(&self) -> u64 {
@@ -347,7 +354,8 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     };
     assert_eq!(logs["truncated"], false);
 
-    // Top-ups count against the rental's limit: 10,001 is one too many.
+    // Top-ups count against the rental's limit: 10,001 is one too many. Within it, a top-up
+    // of a rental whose deposit already pays for its whole max duration is refused too.
     let before = (env.usdc_of(env.buyer).await, env.sequence().await);
     let refused = err(
         &agent,
@@ -360,18 +368,49 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
             && refused.contains("over by 1;"),
         "{refused}"
     );
+    let refused = err(
+        &agent,
+        "top_up",
+        json!({"job": job.to_string(), "amount": 10}),
+    )
+    .await;
+    assert!(
+        refused.starts_with("INVALID_ARGUMENT") && refused.contains("would only be refunded"),
+        "{refused}"
+    );
     assert_eq!((env.usdc_of(env.buyer).await, env.sequence().await), before);
+
+    // A stream the buyer opened by hand (job pending, 1,000 escrowed) takes a top-up.
+    let opened = env
+        .chain
+        .rent(
+            &env.buyer_signer(),
+            env.provider,
+            "busybox:1.36".into(),
+            env.usdc.0,
+            1_000,
+            3_600,
+            1_000_000_000_000,
+        )
+        .await
+        .unwrap();
+    let pending = opened.created_job(LOCAL_CONTRACT_ADDRESS).unwrap().unwrap();
     let topped = ok(
         &agent,
         "top_up",
-        json!({"job": job.to_string(), "amount": 10_000}),
+        json!({"job": pending.to_string(), "amount": 10_000}),
     )
     .await;
-    assert_eq!(topped["stream"]["deposited"], DEPOSIT + 10_000);
-    assert_eq!(env.sequence().await, before.1 + 1);
+    assert_eq!(topped["stream"]["deposited"], 11_000);
+    assert_eq!(
+        env.sequence().await,
+        before.1 + 2,
+        "the rent and the top-up"
+    );
 
     // A second rental, from another HTTP session of the same server, fits its own limit but
-    // not the hour's, which every session shares: 70,000 spent, 60,000 more.
+    // not the hour's, which every session shares: 70,000 committed through the server (the
+    // deposit and the top-up), 60,000 more.
     let before = (env.usdc_of(env.buyer).await, env.sequence().await);
     let counter = env.chain.get_job_counter(env.buyer).await.unwrap();
     let (other, _) = connect(&env.mcp_url).await;
@@ -455,12 +494,11 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
         math::owed(stream.deposited, stream.rate_per_second.0, billed)
     );
     assert_eq!(receipt["paid_to_provider"], paid);
-    assert_eq!(receipt["deposited"], DEPOSIT + 10_000);
-    assert_eq!(receipt["refunded"], DEPOSIT + 10_000 - paid);
+    assert_eq!(receipt["deposited"], DEPOSIT);
+    assert_eq!(receipt["refunded"], DEPOSIT - paid);
     assert_eq!(receipt["billed_seconds"], billed);
     assert!(receipt["close_transaction"].is_string(), "{receipt}");
-    assert_eq!(receipt["balance_after"], BUYER_FUNDS - paid);
-    assert_eq!(env.usdc_of(env.buyer).await, BUYER_FUNDS - paid);
+    assert_eq!(receipt["balance_after"], BUYER_FUNDS - paid - 11_000);
     assert_eq!(env.usdc_of(env.provider).await, paid);
 
     // The daemon sees the close and stops the workload.
@@ -479,6 +517,13 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     let again = ok(&agent, "stop_job", json!({"job": job.to_string()})).await;
     assert!(again["close_transaction"].is_null(), "{again}");
     assert_eq!(again["refunded"], receipt["refunded"]);
+
+    // The pending job: nothing ran, everything comes back.
+    let receipt = ok(&agent, "stop_job", json!({"job": pending.to_string()})).await;
+    assert_eq!(receipt["paid_to_provider"], 0);
+    assert_eq!(receipt["refunded"], 11_000);
+    assert_eq!(receipt["balance_after"], BUYER_FUNDS - paid);
+    assert_eq!(env.usdc_of(env.buyer).await, BUYER_FUNDS - paid);
 
     let wallet = ok(&agent, "wallet_balance", json!({})).await;
     assert_eq!(wallet["budget"]["spent_last_hour"], DEPOSIT + 10_000);

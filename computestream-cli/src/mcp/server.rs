@@ -290,7 +290,8 @@ impl ComputeStream {
     }
 
     /// Rents a GPU by the second: pays the provider's x402 challenge with a `stream` payment
-    /// (an escrowed deposit streamed per second) and starts `image` with `command`. Returns
+    /// (a deposit for the provider's longest rental, escrowed and streamed per second while
+    /// the job runs; stop_job refunds the rest) and starts `image` with `command`. Returns
     /// the job, the rate, the deposit and when it runs out. Refused, with nothing signed, if
     /// the deposit is over the server's spending limits or this call's max_spend/seconds.
     #[tool]
@@ -384,9 +385,10 @@ impl ComputeStream {
         }))
     }
 
-    /// Adds to a running job's escrow so it runs longer. Counts against both spending limits
-    /// (the rental's deposits so far against max_per_rental); refused with nothing signed if
-    /// over.
+    /// Adds to a job's escrow so it can run longer. Counts against both spending limits (the
+    /// rental's deposits so far against max_per_rental); refused with nothing signed if over,
+    /// or if the escrow already pays for every second left before the job's max duration ends
+    /// (rentals from rent_gpu start that way: their deposit is the provider's whole offer).
     #[tool]
     async fn top_up(
         &self,

@@ -238,13 +238,29 @@ async def agent(
             await anyio.sleep(0.3)
         await ok("job_logs", {"job": job, "tail_bytes": 200})
 
-        # Over the rental's limit with a top-up: nothing signed.
+        # Top-ups: over the rental's limit, refused; within it, refused too while the escrow
+        # already pays for the rest of the job's max duration (a daemon rental's deposit does).
         before = await ok("wallet_balance", {}, record=False)
         refused = await call("top_up", {"job": job, "amount": 20_000})
         text = error_text(refused)
         check(refused.is_error and "max_per_rental is 70000" in text and "over by 10000" in text, f"top-up over max_per_rental: {text}")
-        topped = await ok("top_up", {"job": job, "amount": 10_000})
-        check(topped["stream"]["deposited"] == DEPOSIT + 10_000, "the top-up landed")
+        refused = await call("top_up", {"job": job, "amount": 10_000})
+        text = error_text(refused)
+        check(refused.is_error and text.startswith("INVALID_ARGUMENT") and "would only be refunded" in text, f"a top-up that cannot extend the job: {text}")
+        after = await ok("wallet_balance", {}, record=False)
+        check((after["balance"], after["sequence_number"]) == (before["balance"], before["sequence_number"]), "refused top-ups signed nothing")
+
+        # A stream the buyer opens by hand (`computestream rent`: the job pending, 1,000
+        # escrowed) takes a top-up.
+        opened = subprocess.run(
+            [binary, "--node", node, "--key", buyer_key, "--json", "rent", "--provider", provider,
+             "--asset", "0xa", "--deposit", "1000", "--max-duration", "3600", "--image", "busybox:1.36"],
+            check=True, capture_output=True, text=True,
+        )
+        pending = json.loads(opened.stdout)["job"]
+        transcript.note(f"The buyer opens a stream by hand (`computestream rent`, job `{pending}` pending, 1000 escrowed); the agent tops it up.")
+        topped = await ok("top_up", {"job": pending, "amount": 10_000})
+        check(topped["stream"]["deposited"] == 11_000, "the top-up landed")
 
         # A second rental: within its own limit, over the hour's.
         after_top_up = await ok("wallet_balance", {}, record=False)
@@ -256,7 +272,7 @@ async def agent(
             (after["balance"], after["sequence_number"]) == (after_top_up["balance"], after_top_up["sequence_number"]),
             "refused calls signed nothing (balance and sequence number unchanged)",
         )
-        check(after_top_up["sequence_number"] == before["sequence_number"] + 1, "only the top-up was signed")
+        check(after_top_up["sequence_number"] == before["sequence_number"] + 2, "only the hand-made rent and the top-up were signed")
 
         # Malformed arguments: errors, and the server goes on.
         transcript.note("Malformed arguments:")
@@ -272,10 +288,13 @@ async def agent(
 
         receipt = await ok("stop_job", {"job": job})
         paid = receipt["paid_to_provider"]
-        check(paid > 0 and receipt["refunded"] == DEPOSIT + 10_000 - paid, f"receipt: paid {paid}, refunded {receipt['refunded']}")
+        check(paid > 0 and receipt["refunded"] == DEPOSIT - paid, f"receipt: paid {paid}, refunded {receipt['refunded']}")
         check(receipt["billed_seconds"] * 1000 == paid, "paid exactly 1,000 a billed second")
+        check(receipt["balance_after"] == BUYER_FUNDS - paid - 11_000, "the refund is back in the wallet")
+        receipt = await ok("stop_job", {"job": pending})
+        check((receipt["paid_to_provider"], receipt["refunded"]) == (0, 11_000), "the pending job refunds everything")
         final = await ok("wallet_balance", {})
-        check(final["balance"] == BUYER_FUNDS - paid == receipt["balance_after"], "the refund is back in the wallet")
+        check(final["balance"] == BUYER_FUNDS - paid == receipt["balance_after"], "the wallet is down by the seconds billed only")
         deadline = time.monotonic() + 60
         while True:
             status = await ok("job_status", {"job": job}, record=False)
