@@ -62,7 +62,7 @@ class Transcript:
         self.lines.append(f"\n→ `{name}` {json.dumps(arguments)}\n")
         if result.is_error:
             text = " ".join(c.text for c in result.content if getattr(c, "text", None))
-            self.lines.append(f"\n← error: `{text}`\n")
+            self.lines.append(f"\n← error: `` {text} ``\n")
         else:
             body = json.dumps(result.structured_content, indent=2)
             self.lines.append(f"\n```json\n{body}\n```\n")
