@@ -26,6 +26,10 @@ pub(crate) type Client = ContractClient<Arc<AptosLedger>>;
 
 /// Nano-units in one base unit (rates are kept in nano-units per second).
 const NANOS: u128 = 1_000_000_000;
+/// The longest wait for a provider's quote, status or logs.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest wait for a paid execute (settlement on chain, then `start_job`).
+const EXECUTE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Why a buyer-side step failed. Each variant has a stable [`BuyerError::code`].
 #[derive(Debug, thiserror::Error)]
@@ -346,7 +350,12 @@ pub(crate) async fn quote(
         endpoint: endpoint.to_string(),
         message,
     };
-    let response = http.post(execute_url(endpoint)).json(body).send().await?;
+    let response = http
+        .post(execute_url(endpoint))
+        .timeout(READ_TIMEOUT)
+        .json(body)
+        .send()
+        .await?;
     let status = response.status().as_u16();
     if status != 402 {
         let text = response.text().await.unwrap_or_default();
@@ -487,6 +496,7 @@ pub(crate) async fn rent(
         let http_request = paying
             .http()
             .post(execute_url(endpoint))
+            .timeout(EXECUTE_TIMEOUT)
             .json(&body)
             .build()?;
         Ok::<_, BuyerError>(paying.execute(http_request).await?)
@@ -495,7 +505,12 @@ pub(crate) async fn rent(
     let paid = match paid {
         Ok(p) => p,
         Err(e) => {
-            budget.release(reservation);
+            // A transport failure may have come after the payment was sent and settled: the
+            // deposit stays counted. Every other failure happens before anything is signed or
+            // means the payment did not land.
+            if !matches!(e, BuyerError::Payment(ClientError::Http(_))) {
+                budget.release(reservation);
+            }
             return Err(e);
         }
     };
@@ -636,6 +651,7 @@ pub(crate) async fn daemon_get(
     );
     let response = computestream_x402::http::http_client()
         .get(&url)
+        .timeout(READ_TIMEOUT)
         .send()
         .await?;
     if !response.status().is_success() {
@@ -810,7 +826,7 @@ pub(crate) async fn stop(
         billed_seconds: after.active_seconds(after.closed_at),
         deposited: after.deposited,
         paid_to_provider: after.paid,
-        refunded: after.deposited - after.paid,
+        refunded: after.deposited.saturating_sub(after.paid),
         closed_at: after.closed_at,
         close_transaction,
         balance_after,

@@ -91,7 +91,7 @@ async fn spawn_with_url(mut command: Command) -> (KillOnDrop, String) {
     (child, url)
 }
 
-async fn setup() -> Env {
+async fn setup(max_per_rental: u64, max_per_hour: u64) -> Env {
     let ledger = Arc::new(LocalLedger::in_memory());
     let net = Localnet::start_local(ledger.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -121,8 +121,8 @@ async fn setup() -> Env {
 
     let mut mcp = Command::new(env!("CARGO_BIN_EXE_computestream"));
     mcp.args(["--node", &net.node_url(), "--key", &buyer_key, "mcp"])
-        .args(["--max-per-rental", &MAX_PER_RENTAL.to_string()])
-        .args(["--max-per-hour", &MAX_PER_HOUR.to_string()])
+        .args(["--max-per-rental", &max_per_rental.to_string()])
+        .args(["--max-per-hour", &max_per_hour.to_string()])
         .args(["--asset", &usdc.0.to_long_string()])
         .args(["--http", "0", "--watch-every", "1"]);
     let (mcp, mcp_url) = spawn_with_url(mcp).await;
@@ -224,7 +224,7 @@ impl Env {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
-    let env = setup().await;
+    let env = setup(MAX_PER_RENTAL, MAX_PER_HOUR).await;
     let (agent, mut updates) = connect(&env.mcp_url).await;
 
     // The tools, each with an input and an output schema.
@@ -275,6 +275,18 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     assert!(
         refused.starts_with("BUDGET_EXCEEDED: max_spend is 10000")
             && refused.contains("over by 50000"),
+        "{refused}"
+    );
+    assert_eq!(env.sequence().await, 0, "nothing signed");
+    // An image the provider does not offer: its 403 comes before any payment.
+    let refused = err(
+        &agent,
+        "rent_gpu",
+        json!({"provider": env.provider.to_long_string(), "image": "evil/miner:latest"}),
+    )
+    .await;
+    assert!(
+        refused.starts_with("PROVIDER_ERROR") && refused.contains("HTTP 403 before payment"),
         "{refused}"
     );
     assert_eq!(env.sequence().await, 0, "nothing signed");
@@ -528,4 +540,42 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     let wallet = ok(&agent, "wallet_balance", json!({})).await;
     assert_eq!(wallet["budget"]["spent_last_hour"], DEPOSIT + 10_000);
     agent.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_rentals_from_two_sessions_cannot_both_pass_the_hourly_limit() {
+    // Room for one deposit an hour, not two.
+    let env = setup(DEPOSIT, DEPOSIT + DEPOSIT / 2).await;
+    let (a, _) = connect(&env.mcp_url).await;
+    let (b, _) = connect(&env.mcp_url).await;
+    let args = json!({"provider": env.provider.to_long_string(), "image": "busybox:1.36"});
+    let (ra, rb) = tokio::join!(
+        call(&a, "rent_gpu", args.clone()),
+        call(&b, "rent_gpu", args.clone())
+    );
+    let results = [ra, rb];
+    let rented: Vec<_> = results
+        .iter()
+        .filter(|r| r.is_error != Some(true))
+        .collect();
+    let refused: Vec<_> = results
+        .iter()
+        .filter(|r| r.is_error == Some(true))
+        .collect();
+    assert_eq!((rented.len(), refused.len()), (1, 1), "{results:?}");
+    let text = refused[0].content[0].as_text().unwrap().text.clone();
+    assert!(
+        text.starts_with("BUDGET_EXCEEDED: max_per_hour is 90000")
+            && text.contains("over by 30000"),
+        "{text}"
+    );
+    assert_eq!(env.chain.get_job_counter(env.buyer).await.unwrap(), 1);
+    assert_eq!(env.sequence().await, 1, "one rent signed");
+    assert_eq!(env.usdc_of(env.buyer).await, BUYER_FUNDS - DEPOSIT);
+    let job = rented[0].structured_content.as_ref().unwrap()["job"].clone();
+    let receipt = ok(&a, "stop_job", json!({"job": job})).await;
+    assert_eq!(
+        receipt["balance_after"].as_u64().unwrap(),
+        BUYER_FUNDS - receipt["paid_to_provider"].as_u64().unwrap()
+    );
 }
