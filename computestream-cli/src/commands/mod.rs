@@ -97,7 +97,7 @@ enum Command {
     Facilitator(facilitator::FacilitatorArgs),
     /// Serve GPU rental as MCP tools for AI agents (stdio, or streamable HTTP), under a budget.
     #[command(
-        after_help = "Example:\n  computestream --key agent.key mcp --max-per-rental 5000000 --max-per-hour 20000000 --asset 0x1d\n  computestream --key agent.key mcp --max-per-rental 5000000 --max-per-hour 20000000 --http 8765"
+        after_help = "Examples:\n  computestream --key agent.key mcp --max-per-rental 5000000 --max-per-hour 20000000 --asset 0x1d\n  computestream --key agent.key mcp --max-per-rental 5000000 --max-per-hour 20000000 --http 8765"
     )]
     Mcp(crate::mcp::McpArgs),
 }
