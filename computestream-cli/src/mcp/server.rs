@@ -1,7 +1,8 @@
 //! The MCP server's tools and resources. Each tool's input is a struct that refuses unknown
-//! fields (so a malformed call is an `invalid params` error from the SDK, before any tool
-//! code runs) and each output is a JSON object with its own schema. Failures are tool
-//! errors (`isError: true`) whose text starts with a stable code (`BUDGET_EXCEEDED: ...`).
+//! fields (so the SDK answers a malformed call with a tool error, `failed to deserialize
+//! parameters: ...`, before any tool code runs) and each output is a JSON object with its own
+//! schema. Failures are tool errors (`isError: true`) whose text starts with a stable code
+//! (`BUDGET_EXCEEDED: ...`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
