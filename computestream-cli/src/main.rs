@@ -1,7 +1,9 @@
 //! `computestream`: the ComputeStream command line.
 
+mod buyer;
 mod commands;
 mod demo;
+mod mcp;
 mod provider;
 
 use std::process::ExitCode;

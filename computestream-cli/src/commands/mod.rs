@@ -95,6 +95,11 @@ enum Command {
     /// Serve an x402 facilitator (/verify, /settle, /supported) over the node.
     #[command(after_help = "Example:\n  computestream --key feepayer.key facilitator --port 4021")]
     Facilitator(facilitator::FacilitatorArgs),
+    /// Serve GPU rental as MCP tools for AI agents (stdio, or streamable HTTP), under a budget.
+    #[command(
+        after_help = "Examples:\n  computestream --key agent.key mcp --max-per-rental 5000000 --max-per-hour 20000000 --asset 0x1d\n  computestream --key agent.key mcp --max-per-rental 5000000 --max-per-hour 20000000 --http 8765"
+    )]
+    Mcp(crate::mcp::McpArgs),
 }
 
 /// Runs the command `cli` names; the exit code is the command's, an error is one line.
@@ -109,5 +114,9 @@ pub(crate) async fn run(cli: &Cli) -> Result<ExitCode, String> {
         Command::Rent(args) => rent::run(cli, args).await,
         Command::X402(cmd) => x402::run(cli, cmd).await,
         Command::Facilitator(args) => facilitator::run(cli, args).await,
+        Command::Mcp(args) => {
+            let signer = common::read_signer(cli)?;
+            crate::mcp::run(args, common::client(cli)?, signer, &cli.network).await
+        }
     }
 }
