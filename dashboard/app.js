@@ -9,7 +9,7 @@ const params = new URLSearchParams(location.search);
 const NODE = params.get('node') ?? `${location.origin}/v1`;
 // Seconds between the checks for new transactions (one ledger-info read each).
 const POLL_SECONDS = Number(params.get('poll') ?? 6);
-const DECIMALS = 8; // the native coin's
+const NATIVE = '0xa';
 const NEVER = 18446744073709551615n;
 const STATUS = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -38,8 +38,14 @@ function errorText(e) {
   return e?.code ? `${e.message} [${e.code}]` : String(e?.message ?? e);
 }
 
-const fmt = (units) => cs.formatAmount(BigInt(units), DECIMALS);
-const perHour = (nanosPerSecond) => fmt((BigInt(nanosPerSecond) * 3600n) / 1_000_000_000n);
+/** Base units of `asset` in its decimals, with its symbol. */
+const fmt = (units, asset = NATIVE) => {
+  const { decimals, symbol } = chain.known(asset);
+  return `${cs.formatAmount(BigInt(units), decimals)} ${symbol}`;
+};
+const perHour = (nanosPerSecond, asset) => fmt((BigInt(nanosPerSecond) * 3600n) / 1_000_000_000n, asset);
+/** Text the user typed, in base units of the native coin. */
+const nativeUnits = (text) => cs.parseAmount(text.trim(), chain.known(NATIVE).decimals);
 
 function duration(seconds) {
   const s = Number(seconds);
@@ -96,14 +102,16 @@ async function refresh() {
   try {
     const info = await chain.info();
     state.version = info.ledger_version;
+    const native = await chain.asset(NATIVE);
     if (signer instanceof DevKeySigner && chain.chainId === 4 && (await chain.balance(signer.address)) === 0n) {
       // A fresh development key on a localnet: the faucet funds it (1000 coins).
-      await chain.mint(signer.address, 1000n * 10n ** BigInt(DECIMALS));
+      await chain.mint(signer.address, 1000n * 10n ** BigInt(native.decimals));
       return refresh();
     }
     const [providers, jobs, balance] = await Promise.all([
       chain.providers(), chain.jobs(state.watched), chain.balance(signer.address),
     ]);
+    await Promise.all(jobs.filter((j) => j.stream).map((j) => chain.asset(j.stream.asset)));
     Object.assign(state, { providers, jobs });
     $('signer-balance').textContent = fmt(balance);
     $('node-status').innerHTML = `<span class="ok">●</span> ${esc(NODE)} · chain ${info.chain_id} · version ${esc(info.ledger_version)}`;
@@ -167,7 +175,7 @@ function render() {
       <td>#${esc(job.job_id)} <span class="muted">${esc(job.docker_image)}</span></td>
       <td><code title="${esc(job.provider)}">${esc(short(job.provider))}</code></td>
       <td data-field="status">${esc(STATUS[job.status] ?? job.status)}</td>
-      <td class="num">${stream ? perHour(stream.rate_per_second) : '—'}</td>
+      <td class="num">${stream ? perHour(stream.rate_per_second, stream.asset) : '—'}</td>
       <td class="num" data-field="owed">—</td><td class="num" data-field="paid">—</td>
       <td class="num" data-field="left">—</td><td class="num" data-field="depletes">—</td>
       <td>${actions}</td>
@@ -186,9 +194,11 @@ function tick() {
     if (!row || !stream) continue;
     const s = JSON.parse(cs.streamSnapshot(JSON.stringify(stream), now));
     const cell = (f) => row.querySelector(`[data-field="${f}"]`);
-    cell('owed').textContent = fmt(s.owed);
-    cell('paid').textContent = fmt(stream.paid);
-    cell('left').textContent = fmt(BigInt(stream.deposited) - BigInt(s.owed));
+    cell('owed').textContent = fmt(s.owed, stream.asset);
+    cell('paid').textContent = fmt(stream.paid, stream.asset);
+    cell('left').textContent = stream.is_closed
+      ? `0 (refunded ${fmt(BigInt(stream.deposited) - BigInt(stream.paid), stream.asset)})`
+      : fmt(BigInt(stream.deposited) - BigInt(s.owed), stream.asset);
     const depletion = BigInt(s.depletion_time);
     cell('depletes').textContent = stream.is_closed ? 'closed'
       : !s.accruing ? (stream.is_paused ? 'paused' : 'not accruing')
@@ -227,8 +237,8 @@ function wireForms() {
         function: 'register_provider',
         gpu_type: $('reg-gpu').value.trim(),
         vram_gb: $('reg-vram').value.trim(),
-        price_per_second: cs.rate(cs.parseAmount($('reg-price').value.trim(), DECIMALS), 'hour').toString(),
-        stake_amount: cs.parseAmount($('reg-stake').value.trim(), DECIMALS).toString(),
+        price_per_second: cs.rate(nativeUnits($('reg-price').value), 'hour').toString(),
+        stake_amount: nativeUnits($('reg-stake').value).toString(),
       });
       return `Registered ${signer.address} as a provider.`;
     });
@@ -245,7 +255,7 @@ function wireForms() {
       case 'rent': {
         const p = state.providers.find((x) => x.provider === providerRow.dataset.provider);
         return act(`Renting ${p.gpu_type}`, async () => {
-          const deposit = cs.parseAmount($('rent-deposit').value.trim(), DECIMALS);
+          const deposit = nativeUnits($('rent-deposit').value);
           await send({
             function: 'rent', provider: p.provider, docker_image: $('rent-image').value.trim(),
             asset: '0xa', deposit: deposit.toString(), max_duration: $('rent-duration').value.trim(),
@@ -277,9 +287,10 @@ function wireForms() {
       case 'topup': {
         const input = jobRow.querySelector('[data-field="topup"]');
         return act(`Topping up job #${job.job_id}`, async () => {
-          const amount = cs.parseAmount(input.value.trim(), DECIMALS);
+          const { decimals } = chain.known(entry.stream.asset);
+          const amount = cs.parseAmount(input.value.trim(), decimals);
           await send({ function: 'top_up', ...key, amount: amount.toString() });
-          return `Added ${fmt(amount)} to the escrow of job #${job.job_id}.`;
+          return `Added ${fmt(amount, entry.stream.asset)} to the escrow of job #${job.job_id}.`;
         });
       }
       case 'close':
@@ -289,7 +300,7 @@ function wireForms() {
           return () => {
             const closed = state.jobs.find(({ job: j }) => j.job_id === job.job_id)?.stream;
             const refund = BigInt(closed.deposited) - BigInt(closed.paid);
-            return `Closed job #${job.job_id}: paid ${fmt(closed.paid)} to the provider, refunded ${fmt(refund)} to ${short(job.buyer)}.`;
+            return `Closed job #${job.job_id}: paid ${fmt(closed.paid, closed.asset)} to the provider, refunded ${fmt(refund, closed.asset)} to ${short(job.buyer)}.`;
           };
         });
       default:

@@ -66,13 +66,38 @@ export class Chain {
     return this.clock.at + BigInt(Math.floor((performance.now() - this.clock.read) / 1000));
   }
 
-  async view(module, name, args) {
+  async view(module, name, args, typeArguments = []) {
     const fn = module.startsWith('0x') ? `${module}::${name}` : `${this.contract}::${module}::${name}`;
     return this.request('/view', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ function: fn, type_arguments: [], arguments: args }),
+      body: JSON.stringify({ function: fn, type_arguments: typeArguments, arguments: args }),
     });
+  }
+
+  /** An asset's decimals and symbol (read once), or base units if the node cannot say. */
+  async asset(address) {
+    this.assets ??= new Map();
+    const key = address.toLowerCase().replace(/^0x0*/, '0x');
+    if (!this.assets.has(key)) {
+      const metadata = ['0x1::fungible_asset::Metadata'];
+      try {
+        const [[decimals], [symbol]] = await Promise.all([
+          this.view('0x1::fungible_asset', 'decimals', [address], metadata),
+          this.view('0x1::fungible_asset', 'symbol', [address], metadata),
+        ]);
+        this.assets.set(key, { decimals: Number(decimals), symbol });
+      } catch (e) {
+        if (e instanceof NodeDown) throw e;
+        this.assets.set(key, { decimals: 0, symbol: 'base units' });
+      }
+    }
+    return this.assets.get(key);
+  }
+
+  /** The cached metadata of an asset `asset()` has read. */
+  known(address) {
+    return this.assets?.get(address.toLowerCase().replace(/^0x0*/, '0x')) ?? { decimals: 0, symbol: 'base units' };
   }
 
   async balance(address) {

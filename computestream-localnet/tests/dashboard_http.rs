@@ -82,3 +82,42 @@ async fn without_a_dashboard_the_root_is_a_node_404() {
     assert_eq!((status, kind.as_str()), (404, "application/json"));
     net.stop().await;
 }
+
+#[tokio::test]
+async fn answers_the_fungible_asset_metadata_views_a_page_formats_amounts_with() {
+    let ledger = Arc::new(LocalLedger::in_memory());
+    let usdc = ledger.create_asset("USDC", 6).unwrap();
+    let net = Localnet::start_local(ledger).await.unwrap();
+    let url = format!("{}/view", net.node_url());
+    let view = |function: &str, asset: String| {
+        let body = serde_json::json!({
+            "function": function,
+            "type_arguments": ["0x1::fungible_asset::Metadata"],
+            "arguments": [asset],
+        });
+        let url = url.clone();
+        async move { computestream_testkit::post_json(&url, &body).await }
+    };
+    let usdc = usdc.0.to_hex();
+    assert_eq!(
+        view("0x1::fungible_asset::decimals", usdc.clone()).await,
+        (200, serde_json::json!([6]))
+    );
+    assert_eq!(
+        view("0x1::fungible_asset::symbol", usdc).await,
+        (200, serde_json::json!(["USDC"]))
+    );
+    assert_eq!(
+        view("0x1::fungible_asset::decimals", "0xa".into()).await,
+        (200, serde_json::json!([8]))
+    );
+    let (status, body) = view("0x1::fungible_asset::decimals", "0xbad".into()).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no fungible asset")
+    );
+    net.stop().await;
+}

@@ -35,8 +35,9 @@ function stop(proc) {
   });
 }
 
+/** "0.018 MOVE" → base units of an 8-decimal coin. */
 function toUnits(text) {
-  const [whole, frac = ''] = text.trim().split('.');
+  const [whole, frac = ''] = text.trim().split(' ')[0].split('.');
   return BigInt(whole) * 100_000_000n + BigInt((frac + '00000000').slice(0, 8));
 }
 
@@ -120,7 +121,7 @@ test('rent from the page, watch the stream accrue without node reads, close and 
 
   // Close: the page reports the refund, and the chain agrees.
   const text = await messageAfter(buyer.page, () => row.locator('button[data-action="close"]').click(), /refunded/);
-  const [, paid, refund] = /paid ([0-9.]+) to the provider, refunded ([0-9.]+)/.exec(text);
+  const [, paid, refund] = /paid ([0-9.]+) MOVE to the provider, refunded ([0-9.]+) MOVE/.exec(text);
   assert.ok(toUnits(refund) > 0n);
   assert.equal(toUnits(paid) + toUnits(refund), toUnits('0.5'));
   assert.ok(toUnits(paid) >= second, 'paid at least what the page showed accrued');
