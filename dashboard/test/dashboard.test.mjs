@@ -3,11 +3,12 @@
 // profile, a buyer rents from another, the provider starts the job from its page, the buyer's
 // accrued figure rises for three seconds while the page makes no request to the node, the
 // buyer closes and sees the refund, which the chain confirms. Then an abort, a node that goes
-// down, and a localnet whose wasm package is not built. Run by scripts/test-web.
+// down, a localnet whose wasm package is not built, and a rental signed through an AIP-62
+// wallet announced by the wallet standard. Run by scripts/test-web.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,5 +153,75 @@ test('a localnet whose wasm package is not built says how to build it', async ()
     await page.locator('#banner').filter({ hasText: 'scripts/build-bindings wasm' }).waitFor();
   } finally {
     await stop(bare.proc);
+  }
+});
+
+test('with an AIP-62 wallet present, the page signs through it with the wallet payload', async () => {
+  const cs = await import('../../bindings-wasm/pkg/computestream_wasm.js');
+  cs.initSync({ module: readFileSync(join(root, 'bindings-wasm/pkg/computestream_wasm_bg.wasm')) });
+  const chainNet = await localnet();
+  const node = `${chainNet.url}/v1`;
+  const post = (path, body, type) => fetch(`${chainNet.url}${path}`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body });
+  async function submit(key, call) {
+    const account = await (await fetch(`${node}/accounts/${cs.addressOf(key)}`)).json();
+    const info = await (await fetch(node)).json();
+    const signed = cs.signCall(key, JSON.stringify(call), BigInt(account.sequence_number ?? 0),
+      info.chain_id, BigInt(info.ledger_timestamp) / 1_000_000n + 60n);
+    const pending = await (await post('/v1/transactions', signed, 'application/x.aptos.signed_transaction+bcs')).json();
+    return pending.hash;
+  }
+  const providerKey = `0x${'31'.repeat(32)}`;
+  const walletKey = `0x${'32'.repeat(32)}`;
+  const walletAddress = cs.addressOf(walletKey);
+  try {
+    for (const key of [providerKey, walletKey]) await post(`/mint?address=${cs.addressOf(key)}&amount=100000000000`);
+    await submit(providerKey, { function: 'register_provider', gpu_type: 'A100', vram_gb: '40', price_per_second: '200000000000000', stake_amount: '1000' });
+
+    // The wallet: announced through the wallet standard in the page; it signs in this process
+    // (the test's key) what the page hands it, after turning the wallet payload back into a call.
+    const seen = [];
+    const context = await browser.newContext();
+    await context.exposeFunction('mockWalletSubmit', async (payload) => {
+      seen.push(payload);
+      const name = payload.function.split('::')[2];
+      assert.equal(name, 'rent');
+      const fields = ['provider', 'docker_image', 'asset', 'deposit', 'max_duration', 'max_rate_per_second'];
+      const call = { function: name, ...Object.fromEntries(fields.map((f, i) => [f, payload.functionArguments[i]])) };
+      assert.deepEqual(cs.entryFunctionPayload(JSON.stringify(call)), payload, 'the payload is the call');
+      return submit(walletKey, call);
+    });
+    await context.addInitScript((address) => {
+      const wallet = {
+        name: 'Test Wallet', version: '1.0.0', icon: 'data:image/svg+xml;base64,', chains: ['aptos:localnet'], accounts: [],
+        features: {
+          'aptos:connect': { version: '1.0.0', connect: async () => ({ status: 'Approved', args: { address, publicKey: null } }) },
+          'aptos:signAndSubmitTransaction': {
+            version: '1.1.0',
+            signAndSubmitTransaction: async ({ payload }) => ({ status: 'Approved', args: { hash: await window.mockWalletSubmit(payload) } }),
+          },
+        },
+      };
+      const register = (api) => api.register(wallet);
+      window.addEventListener('wallet-standard:app-ready', (e) => register(e.detail));
+      window.dispatchEvent(new CustomEvent('wallet-standard:register-wallet', { detail: register }));
+    }, walletAddress);
+    const page = await context.newPage();
+    await page.goto(`${chainNet.url}/`);
+    await page.locator('button', { hasText: 'Use wallet Test Wallet' }).click();
+    await page.locator('#signer-kind').filter({ hasText: 'wallet Test Wallet' }).waitFor();
+    assert.equal(await page.locator('#signer-address').textContent(), walletAddress);
+    await page.locator('#rent-deposit').fill('0.25');
+    await messageAfter(page, () => page.locator('button[data-action="rent"]').click(), /Rented A100/);
+    assert.equal(seen.length, 1);
+    assert.deepEqual(seen[0].typeArguments, []);
+    assert.equal(seen[0].functionArguments[3], '25000000');
+    // The rental is the wallet account's, on chain.
+    await page.locator('tr[data-job="1"]').waitFor();
+    const [job] = await (await post('/v1/view', JSON.stringify({
+      function: `${seen[0].function.split('::')[0]}::job_registry::get_job`, type_arguments: [], arguments: [walletAddress, '1'],
+    }), 'application/json')).json();
+    assert.equal(job.escrow_amount, '25000000');
+  } finally {
+    await stop(chainNet.proc);
   }
 });
