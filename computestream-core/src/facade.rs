@@ -254,6 +254,13 @@ mod tests {
             Some("The stream is closed.")
         );
         assert_eq!(abort_description("payment_stream", 9999), None);
+        for code in AbortCode::ALL {
+            let meaning = code.description();
+            assert!(
+                meaning.len() > 10 && meaning.ends_with('.'),
+                "{code}: {meaning:?}"
+            );
+        }
     }
 
     #[test]
