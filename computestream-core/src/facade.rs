@@ -168,6 +168,33 @@ pub fn abort_name(module: &str, code: u64) -> Option<&'static str> {
     AbortCode::from_location(AbortModule::from_name(module)?, code).map(AbortCode::name)
 }
 
+/// What a contract abort code raised in `module` means, in one sentence.
+pub fn abort_description(module: &str, code: u64) -> Option<&'static str> {
+    AbortCode::from_location(AbortModule::from_name(module)?, code).map(AbortCode::description)
+}
+
+/// A call (the JSON [`encode_call`] takes) as the entry-function payload Aptos wallets sign
+/// (AIP-62 `signAndSubmitTransaction`, the TypeScript SDK's `InputEntryFunctionData`):
+/// `{"function": "0x…::module::name", "typeArguments": [], "functionArguments": [...]}`, the
+/// arguments in ABI order, integers as decimal strings, addresses as `0x` hex.
+pub fn entry_function_payload(call_json: &str, contract: Option<&str>) -> Result<String> {
+    let call: Call = serde_json::from_str(call_json)
+        .map_err(|e| Error::InvalidArgument(format!("call: {e}")))?;
+    let contract = contract_or_local(contract)?;
+    let fields = serde_json::to_value(&call).map_err(|e| Error::decode(e.to_string()))?;
+    let arguments: Vec<serde_json::Value> = call
+        .parameters()
+        .iter()
+        .map(|(name, _)| fields.get(*name).cloned().unwrap_or_default())
+        .collect();
+    let payload = serde_json::json!({
+        "function": format!("{}::{}::{}", contract.to_hex(), call.module().name(), call.function()),
+        "typeArguments": [],
+        "functionArguments": arguments,
+    });
+    Ok(payload.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +249,47 @@ mod tests {
         );
         assert_eq!(abort_name("payment_stream", 9999), None);
         assert_eq!(abort_name("nope", 1), None);
+        assert_eq!(
+            abort_description("payment_stream", 34),
+            Some("The stream is closed.")
+        );
+        assert_eq!(abort_description("payment_stream", 9999), None);
+        for code in AbortCode::ALL {
+            let meaning = code.description();
+            assert!(
+                meaning.len() > 10 && meaning.ends_with('.'),
+                "{code}: {meaning:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wallet_payloads_list_the_arguments_in_abi_order() {
+        let json = r#"{"function":"top_up","payer":"0xa11ce","job_id":"7","amount":"1000"}"#;
+        let payload: serde_json::Value =
+            serde_json::from_str(&entry_function_payload(json, Some("0xbeef")).unwrap()).unwrap();
+        assert_eq!(
+            payload["function"],
+            format!(
+                "{}::payment_stream::top_up",
+                parse_address("0xbeef").unwrap().to_hex()
+            )
+        );
+        assert_eq!(payload["typeArguments"], serde_json::json!([]));
+        let args = payload["functionArguments"].as_array().unwrap();
+        assert_eq!(args.len(), 3);
+        assert_eq!(
+            parse_address(args[0].as_str().unwrap()).unwrap(),
+            parse_address("0xa11ce").unwrap()
+        );
+        assert_eq!(args[1], "7");
+        assert_eq!(args[2], "1000");
+        let pause = entry_function_payload(
+            r#"{"function":"update_availability","is_active":false}"#,
+            None,
+        )
+        .unwrap();
+        assert!(pause.contains(r#""functionArguments":[false]"#), "{pause}");
+        assert!(entry_function_payload(r#"{"function":"steal"}"#, None).is_err());
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use computestream_core::AssetId;
-use computestream_localnet::{LocalLedger, Localnet};
+use computestream_localnet::{Dashboard, LocalLedger, Localnet};
 
 use super::common::{address_arg, socket_addr};
 
@@ -26,6 +26,13 @@ pub(super) struct LocalnetArgs {
     /// Fund ADDR with AMOUNT base units of the native coin at start (repeatable).
     #[arg(long, value_name = "ADDR=AMOUNT")]
     mint: Vec<String>,
+    /// Serve the dashboard at / from DIR (default: the source tree's dashboard/).
+    #[arg(long, value_name = "DIR")]
+    dashboard: Option<PathBuf>,
+    /// The built wasm package the dashboard loads (default: the source tree's
+    /// bindings-wasm/pkg, which scripts/build-bindings wasm writes).
+    #[arg(long, value_name = "DIR")]
+    wasm_pkg: Option<PathBuf>,
 }
 
 /// Opens (or replays) the ledger, mints `--mint`, prints the URL and serves until Ctrl-C.
@@ -47,7 +54,10 @@ pub(super) async fn run(args: &LocalnetArgs) -> Result<ExitCode, String> {
             .map_err(|e| format!("--mint: {e}"))?;
     }
     let addr = socket_addr(&args.host, args.port)?;
-    let net = Localnet::start(ledger.clone(), addr)
+    let mut dashboard = Dashboard::from_source_tree();
+    dashboard.site = args.dashboard.clone().unwrap_or(dashboard.site);
+    dashboard.wasm_pkg = args.wasm_pkg.clone().unwrap_or(dashboard.wasm_pkg);
+    let net = Localnet::start_with_dashboard(ledger.clone(), addr, &dashboard)
         .await
         .map_err(|e| format!("{addr}: {e}"))?;
     println!("{}", net.url());
@@ -63,6 +73,10 @@ pub(super) async fn run(args: &LocalnetArgs) -> Result<ExitCode, String> {
                 d.display()
             ))
     );
+    match dashboard.problem() {
+        None => eprintln!("localnet: dashboard {}/", net.url()),
+        Some(problem) => eprintln!("localnet: dashboard {}/: {problem}", net.url()),
+    }
     let _ = tokio::signal::ctrl_c().await;
     net.stop().await;
     Ok(ExitCode::SUCCESS)

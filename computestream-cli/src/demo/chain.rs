@@ -8,7 +8,7 @@ use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
 use computestream_core::{
     AccountAddress, Amount, AptosLedger, AssetId, ContractClient, JobId, Ledger, Signer, Stream,
 };
-use computestream_localnet::{Clock, LocalLedger, Localnet, ManualClock};
+use computestream_localnet::{Clock, Dashboard, LocalLedger, Localnet, ManualClock};
 use computestream_x402::Network;
 
 use super::{Progress, failed};
@@ -71,9 +71,13 @@ pub(super) async fn start_chain(
                     .open()
                     .map_err(failed("ledger"))?,
             );
-            let localnet = Localnet::start_local(ledger.clone())
-                .await
-                .map_err(failed("localnet"))?;
+            let localnet = Localnet::start_with_dashboard(
+                ledger.clone(),
+                ([127, 0, 0, 1], 0).into(),
+                &Dashboard::from_source_tree(),
+            )
+            .await
+            .map_err(failed("localnet"))?;
             let urls = (localnet.node_url(), localnet.url().to_string());
             let embedded = Embedded {
                 ledger,
@@ -96,6 +100,10 @@ pub(super) async fn start_chain(
         network.caip2(),
         chain_id.id()
     ));
+    if embedded.is_some() {
+        let note = Dashboard::from_source_tree().problem().unwrap_or_default();
+        progress.say(format!("dashboard {faucet}/ {note}").trim_end().to_string());
+    }
     Ok(Chain {
         faucet,
         node,

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use super::Module;
 
 macro_rules! abort_codes {
-    ($( $(#[$doc:meta])* $variant:ident = $code:literal in $module:ident as $name:literal; )*) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal in $module:ident as $name:literal; )*) => {
         /// A named abort code of the ComputeStream modules, or of the framework where the
         /// contracts let it surface (an insufficient balance on a transfer).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[non_exhaustive]
         pub enum AbortCode {
-            $( $(#[$doc])* $variant, )*
+            $( $(#[doc = $doc])* $variant, )*
         }
 
         impl AbortCode {
@@ -34,6 +34,12 @@ macro_rules! abort_codes {
             /// The Move constant's name, e.g. `E_STREAM_CLOSED`.
             pub const fn name(self) -> &'static str {
                 match self { $( AbortCode::$variant => $name, )* }
+            }
+
+            /// What the code means, in one sentence (its doc comment in this table), for
+            /// messages such as a dashboard's.
+            pub fn description(self) -> &'static str {
+                match self { $( AbortCode::$variant => concat!($($doc),*).trim_ascii(), )* }
             }
 
             /// Looks a code up by the module that raised it and its number.

@@ -15,6 +15,7 @@
 #![allow(clippy::result_large_err)]
 
 mod accounts;
+mod dashboard;
 mod errors;
 mod faucet;
 mod json;
@@ -28,6 +29,7 @@ use faucet::*;
 use transactions::*;
 use views::*;
 
+pub use dashboard::Dashboard;
 pub use serve::{HEADER_READ_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_CONNECTIONS, REQUEST_TIMEOUT};
 
 use std::collections::HashMap;
@@ -110,10 +112,16 @@ pub fn router(ledger: Arc<LocalLedger>) -> Router {
 
 /// [`router`] with the request limits of `limits` (body size, time to answer).
 pub fn router_with_limits(ledger: Arc<LocalLedger>, limits: &Limits) -> Router {
+    app(ledger, limits, None)
+}
+
+/// The node API and faucet, and the dashboard's pages when there is one.
+fn app(ledger: Arc<LocalLedger>, limits: &Limits, dashboard: Option<&Dashboard>) -> Router {
     let state = Arc::new(AppState {
         ledger,
         faucet: Mutex::new(HashMap::new()),
     });
+    let pages = dashboard.map_or_else(Router::new, Dashboard::routes);
     Router::new()
         .route("/v1", get(ledger_info))
         .route("/v1/", get(ledger_info))
@@ -130,6 +138,7 @@ pub fn router_with_limits(ledger: Arc<LocalLedger>, limits: &Limits) -> Router {
         .route("/v1/estimate_gas_price", get(gas_price))
         .route("/mint", post(mint))
         .route("/fund", post(fund))
+        .merge(pages)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
@@ -164,10 +173,28 @@ impl Localnet {
         addr: SocketAddr,
         limits: Limits,
     ) -> Result<Localnet> {
+        Localnet::start_inner(ledger, addr, limits, None).await
+    }
+
+    /// [`Localnet::start`], also serving the browser dashboard at `/` (see [`Dashboard`]).
+    pub async fn start_with_dashboard(
+        ledger: Arc<LocalLedger>,
+        addr: SocketAddr,
+        dashboard: &Dashboard,
+    ) -> Result<Localnet> {
+        Localnet::start_inner(ledger, addr, Limits::default(), Some(dashboard)).await
+    }
+
+    async fn start_inner(
+        ledger: Arc<LocalLedger>,
+        addr: SocketAddr,
+        limits: Limits,
+        dashboard: Option<&Dashboard>,
+    ) -> Result<Localnet> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router_with_limits(ledger, &limits);
+        let app = app(ledger, &limits, dashboard);
         let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
         Ok(Localnet {
             url: format!("http://{addr}"),

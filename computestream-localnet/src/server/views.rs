@@ -77,6 +77,40 @@ pub(super) fn view_request(
     })
 }
 
+/// `0x1::fungible_asset::{decimals, symbol}(metadata)` with JSON arguments: what a page
+/// needs to show an asset's amounts (the framework views a node answers for any asset).
+fn metadata_view(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
+    if is_bcs(headers, header::CONTENT_TYPE) {
+        return None;
+    }
+    let v: JsonView = serde_json::from_slice(body).ok()?;
+    let (prefix, field) = v.function.rsplit_once("::")?;
+    let (addr, module) = prefix.split_once("::")?;
+    if module != "fungible_asset" || AccountAddress::from_hex(addr).ok()? != AccountAddress::ONE {
+        return None;
+    }
+    if !matches!(field, "decimals" | "symbol") {
+        return None;
+    }
+    let asset = match v.arguments.as_slice() {
+        [Value::String(a)] => AccountAddress::from_hex(a).ok(),
+        _ => None,
+    };
+    let Some(asset) = asset else {
+        let e = Error::InvalidArgument(format!("{} takes (metadata)", v.function));
+        return Some(error_response(e, s.ledger.contract()));
+    };
+    let state = s.ledger.state();
+    let Some(info) = state.asset(AssetId(asset)) else {
+        let e = Error::InvalidArgument(format!("no fungible asset at {}", asset.to_hex()));
+        return Some(error_response(e, s.ledger.contract()));
+    };
+    Some(match field {
+        "decimals" => axum::Json(json!([info.decimals])).into_response(),
+        _ => axum::Json(json!([info.symbol])).into_response(),
+    })
+}
+
 pub(super) async fn view(
     State(s): Shared,
     Query(at): Query<AtVersion>,
@@ -84,6 +118,9 @@ pub(super) async fn view(
     body: Bytes,
 ) -> Response {
     if let Err(r) = at.check(&s.ledger) {
+        return r;
+    }
+    if let Some(r) = metadata_view(&s, &headers, &body) {
         return r;
     }
     let contract = s.ledger.contract();
