@@ -63,7 +63,8 @@ def payment_sent(response: httpx.Response) -> Optional[Payment]:
 
 
 def _receipt_header(response: httpx.Response) -> Optional[str]:
-    return response.headers.get("payment-response") or response.headers.get("x-payment-response")
+    header: Optional[str] = response.headers.get("payment-response")
+    return header or response.headers.get("x-payment-response")
 
 
 def _retry(request: httpx.Request, payment: Payment) -> httpx.Request:
