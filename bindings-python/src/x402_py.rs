@@ -250,6 +250,22 @@ impl Payer {
         })
     }
 
+    /// Signs a payment for one PaymentRequirements (JSON) under the policy and returns the
+    /// scheme's payload (JSON: the signed transaction), booking the spend. Blocking: the PyPI
+    /// `x402` client calls its scheme clients synchronously.
+    fn sign_requirements(&self, py: Python<'_>, requirements: &str) -> PyResult<String> {
+        let payer = self.payer()?;
+        let requirements: PaymentRequirements = serde_json::from_str(requirements)
+            .map_err(|e| errors::invalid(format!("requirements: {e}")))?;
+        let payload = block(py, async move {
+            payer
+                .sign_requirements(&requirements)
+                .await
+                .map_err(errors::client)
+        })?;
+        serde_json::to_string(&payload).map_err(|e| errors::invalid(e.to_string()))
+    }
+
     /// After the paid request: books the spend when it settled, raises `PaymentRejected`
     /// when the server refused; returns the decoded receipt, if any.
     #[pyo3(signature = (payment, status, payment_response = None, payment_required = None, body = b"".as_slice()))]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import json
+
 import httpx
 
 from ._native import Payer, Payment, PaymentResponse
@@ -31,7 +33,9 @@ _RECEIPT = "x402_payment_response"
 _PAYMENT = "x402_payment"
 
 __all__ = [
+    "ExactAptosScheme",
     "JOB_HEADER",
+    "StreamAptosScheme",
     "Payer",
     "Payment",
     "PaymentResponse",
@@ -139,3 +143,38 @@ class x402HttpxSyncClient(httpx.Client):
 
     def __init__(self, payer: Payer, **kwargs: Any) -> None:
         super().__init__(transport=x402Transport(payer), **kwargs)
+
+
+class _AptosScheme:
+    """A scheme client for the PyPI `x402` package (its `SchemeNetworkClient` protocol): it
+    takes the requirements the `x402Client` chose and returns the scheme payload (the signed
+    Aptos/Movement transaction), signed by the core under `payer`'s spending policy (the
+    spend is booked when signing). Register it for a network:
+
+        x402Client().register("movement:126", ExactAptosScheme(payer))
+    """
+
+    scheme = ""
+
+    def __init__(self, payer: Payer) -> None:
+        self.payer = payer
+
+    def create_payment_payload(self, requirements: Any) -> dict[str, Any]:
+        if hasattr(requirements, "model_dump_json"):  # the x402 package's pydantic model
+            text = requirements.model_dump_json(by_alias=True, exclude_none=True)
+        else:
+            text = json.dumps(requirements)
+        payload: dict[str, Any] = json.loads(self.payer.sign_requirements(text))
+        return payload
+
+
+class ExactAptosScheme(_AptosScheme):
+    """`exact` on Aptos and Movement: a fungible-asset transfer of the amount."""
+
+    scheme = "exact"
+
+
+class StreamAptosScheme(_AptosScheme):
+    """`stream` (ComputeStream's scheme): `payment_stream::rent`, paid by the second."""
+
+    scheme = "stream"
