@@ -11,7 +11,9 @@ use computestream_x402::gate::{Admitted, Decision, Gate as CoreGate, GateRespons
 use computestream_x402::http::{
     HttpFacilitator, Payer as CorePayer, Payment as CorePayment, SpendingPolicy,
 };
-use computestream_x402::wire::{self, PaymentRequirements, ResourceInfo, SettleResponse};
+use computestream_x402::wire::{
+    self, PaymentPayload, PaymentRequirements, ResourceInfo, SettleResponse,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -150,6 +152,63 @@ impl PaymentResponse {
             "PaymentResponse(success={}, transaction={:?}, job={:?})",
             self.success, self.transaction, self.job
         )
+    }
+}
+
+/// A decoded `PAYMENT-SIGNATURE` (x402 v2 `PaymentPayload`): what was accepted, and the
+/// scheme payload. Fields are read from the decoded payload when asked.
+#[pyclass(frozen, module = "computestream")]
+pub(crate) struct PaymentSignature {
+    inner: PaymentPayload,
+}
+
+#[pymethods]
+impl PaymentSignature {
+    /// Decodes the header (base64 of JSON).
+    #[staticmethod]
+    fn decode(header: &str) -> PyResult<Self> {
+        wire::decode_header::<PaymentPayload>(header)
+            .map(|inner| PaymentSignature { inner })
+            .map_err(errors::error)
+    }
+    #[getter]
+    fn x402_version(&self) -> u64 {
+        self.inner.x402_version
+    }
+    #[getter]
+    fn scheme(&self) -> String {
+        self.inner.accepted.scheme.clone()
+    }
+    #[getter]
+    fn network(&self) -> String {
+        self.inner.accepted.network.clone()
+    }
+    /// Base units, as the requirements state them.
+    #[getter]
+    fn amount(&self) -> String {
+        self.inner.accepted.amount.clone()
+    }
+    #[getter]
+    fn asset(&self) -> String {
+        self.inner.accepted.asset.clone()
+    }
+    #[getter]
+    fn pay_to(&self) -> String {
+        self.inner.accepted.pay_to.clone()
+    }
+    /// The resource's URL, if the payment names one.
+    #[getter]
+    fn resource(&self) -> Option<String> {
+        self.inner.resource.as_ref().map(|r| r.url.clone())
+    }
+    /// The scheme payload's `transaction` (base64 BCS of the signed Aptos transaction).
+    #[getter]
+    fn transaction(&self) -> Option<String> {
+        self.inner
+            .payload
+            .get("transaction")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     }
 }
 
@@ -466,6 +525,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Payer>()?;
     m.add_class::<Payment>()?;
     m.add_class::<PaymentResponse>()?;
+    m.add_class::<PaymentSignature>()?;
     m.add_class::<Gate>()?;
     m.add_class::<GateDecision>()?;
     Ok(())

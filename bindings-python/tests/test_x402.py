@@ -114,8 +114,13 @@ def test_exact_sync_transport_pays_once_and_replays_are_refused(world):
     assert usdc(w, w.agent.address) == before[0] - PRICE
     assert usdc(w, w.provider.address) == before[1] + PRICE
     assert payer.spent_last_hour() == PRICE
-    # The same payment again is refused, and nothing moves.
     sent = payment_sent(r)
+    decoded = cs.PaymentSignature.decode(sent.value)
+    assert (decoded.scheme, decoded.network, decoded.amount) == ("exact", "aptos:4", str(PRICE))
+    assert decoded.pay_to == w.provider.address and decoded.transaction and decoded.resource == "/infer"
+    with pytest.raises(cs.InvalidInput):
+        cs.PaymentSignature.decode("%%%")
+    # The same payment again is refused, and nothing moves.
     replay = httpx.get(f"{w.url}/infer", headers={sent.header: sent.value})
     assert replay.status_code == 402
     assert replay.json()["error"].endswith("_replayed")

@@ -33,6 +33,7 @@ __all__ = [
     "Payer",
     "Payment",
     "PaymentResponse",
+    "PaymentSignature",
     "Gate",
     "GateDecision",
     "version",
@@ -497,6 +498,28 @@ class PaymentResponse:
     def job(self) -> Optional[str]: ...
     @staticmethod
     def decode(header: str) -> PaymentResponse: ...
+
+@final
+class PaymentSignature:
+    """A decoded PAYMENT-SIGNATURE (x402 v2 PaymentPayload)."""
+    @staticmethod
+    def decode(header: str) -> PaymentSignature: ...
+    @property
+    def x402_version(self) -> int: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def network(self) -> str: ...
+    @property
+    def amount(self) -> str: ...
+    @property
+    def asset(self) -> str: ...
+    @property
+    def pay_to(self) -> str: ...
+    @property
+    def resource(self) -> Optional[str]: ...
+    @property
+    def transaction(self) -> Optional[str]: ...
 
 @final
 class Payer:

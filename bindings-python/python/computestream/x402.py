@@ -22,7 +22,7 @@ import json
 
 import httpx
 
-from ._native import Payer, Payment, PaymentResponse
+from ._native import Payer, Payment, PaymentResponse, PaymentSignature
 from .raw import x402_exact_requirements as exact_requirements
 from .raw import x402_stream_requirements as stream_requirements
 
@@ -39,6 +39,7 @@ __all__ = [
     "Payer",
     "Payment",
     "PaymentResponse",
+    "PaymentSignature",
     "exact_requirements",
     "payment_response",
     "payment_sent",
