@@ -114,6 +114,11 @@ async def test_each_error_class_is_raised_by_a_real_failure(net):
         await cs.AsyncClient(net.node_url).pause_stream(1)  # no key: cannot sign
     with pytest.raises(OverflowError):
         await buyer.get_stream(buyer.address, -1)
+    # The node refuses a transaction before executing it (no such function at that address).
+    elsewhere = cs.AsyncClient(net.node_url, private_key=BUYER_KEY, contract="0xbeef")
+    with pytest.raises(cs.NodeError) as e:
+        await elsewhere.pause_stream(1)
+    assert (e.value.code, e.value.error_code, e.value.retryable) == ("REJECTED", "FUNCTION_RESOLUTION_FAILURE", False)
     # A node that is not there.
     with pytest.raises(cs.NodeError) as e:
         await cs.AsyncClient("http://127.0.0.1:9", private_key=BUYER_KEY).now()
