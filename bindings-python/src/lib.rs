@@ -1,34 +1,27 @@
-//! `import computestream`: the ComputeStream core for Python. Every function wraps one of
+//! `computestream._native`, re-exported by the `computestream` package. The connected layer
+//! (`AsyncClient`, `Client`, `Localnet`, the x402 payer and gate) wraps the core's client,
+//! ledger backend and x402 objects; the pure functions (`computestream.raw`) wrap one of
 //! `computestream_core::facade` or `computestream_x402::facade`, so Python runs the same code
 //! as Rust, Node and the browser. Errors are `ComputeStreamError` (a `ValueError`) with the
 //! core's message and its stable `code`.
 
-use computestream_core::{ErrorCode, facade};
+mod client;
+mod errors;
+mod localnet;
+mod results;
+mod runtime;
+mod x402_py;
+
+/// The core's ABI tables name `crate::types::…`: here, the same types.
+mod types {
+    pub(crate) use computestream_core::types::*;
+}
+
+use computestream_core::facade;
 use computestream_x402::facade as x402;
-use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
+use errors::error;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-
-create_exception!(
-    computestream,
-    ComputeStreamError,
-    PyValueError,
-    "Every error the core raises: `code` is its stable name (`INVALID_INPUT`, ...), \
-     `abort_name` the Move abort's name when a contract aborted, else `None`."
-);
-
-/// The one mapping of core and x402 errors to Python.
-fn error(e: impl ErrorCode) -> PyErr {
-    Python::attach(|py| {
-        let err = ComputeStreamError::new_err(e.to_string());
-        let value = err.value(py);
-        let coded = value
-            .setattr("code", e.code())
-            .and_then(|()| value.setattr("abort_name", e.abort_name()));
-        coded.map_or_else(|failed| failed, |()| err)
-    })
-}
 
 /// The package version.
 #[pyfunction]
@@ -235,11 +228,18 @@ fn x402_stream_requirements(
 }
 
 #[pymodule]
+#[pyo3(name = "_native")]
 fn computestream(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add(
-        "ComputeStreamError",
-        m.py().get_type::<ComputeStreamError>(),
-    )?;
+    errors::register(m)?;
+    m.add_class::<client::AsyncClient>()?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<localnet::Localnet>()?;
+    m.add_class::<results::Stream>()?;
+    m.add_class::<results::Provider>()?;
+    m.add_class::<results::Job>()?;
+    m.add_class::<results::Escrow>()?;
+    m.add_class::<results::Transaction>()?;
+    x402_py::register(m)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(parse_amount, m)?)?;
     m.add_function(wrap_pyfunction!(format_amount, m)?)?;

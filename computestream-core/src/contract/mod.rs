@@ -242,6 +242,9 @@ macro_rules! entry_functions {
 /// four modules (`Variant => Module::function { arg: Type, ... }`, doc comments first). This
 /// module builds [`Call`] from it and `client` builds the `ContractClient` methods, so the
 /// ABI is written once and each consumer lives beside its own code.
+// Exported (hidden) so the language bindings generate their methods from the same table.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! for_each_entry_function {
     ($callback:ident) => {
         $callback! {

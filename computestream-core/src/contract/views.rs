@@ -193,6 +193,12 @@ macro_rules! views {
 /// The view table: invokes `$callback!` with one line per view function
 /// (`Variant => Module::function(arg: Type, ...) -> Result;`, doc comments first), for
 /// [`View`] here and the `ContractClient` view methods in `client`.
+// Exported (hidden) so the language bindings generate their methods from the same table.
+// `crate::types::…` on purpose: `View::returns` names the types so, and a binding expanding the
+// table re-exports the core's `types` as its own `crate::types`.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+#[doc(hidden)]
 macro_rules! for_each_view {
     ($callback:ident) => {
         $callback! {

@@ -17,6 +17,8 @@ use crate::wire::{
     PaymentRequirements, ResourceInfo, SettleResponse, X_PAYMENT,
 };
 
+mod requirements;
+
 /// Largest v1 402 body read.
 pub(crate) const MAX_CHALLENGE_BODY: usize = 64 * 1024;
 

@@ -1,0 +1,46 @@
+"""The pure functions of the core over JSON strings and bytes (stream math, amounts, the
+contract ABI, x402 headers). The connected, typed API is in `computestream` itself."""
+
+from ._native import (
+    abort_name,
+    address_of,
+    decode_call,
+    encode_call,
+    format_amount,
+    parse_amount,
+    rate,
+    seconds_to_deplete,
+    sign_call,
+    stream_owed,
+    stream_snapshot,
+    transaction_hash,
+    version,
+    x402_decode_header,
+    x402_encode_header,
+    x402_exact_requirements,
+    x402_pay,
+    x402_stream_requirements,
+    x402_verify,
+)
+
+__all__ = [
+    "abort_name",
+    "address_of",
+    "decode_call",
+    "encode_call",
+    "format_amount",
+    "parse_amount",
+    "rate",
+    "seconds_to_deplete",
+    "sign_call",
+    "stream_owed",
+    "stream_snapshot",
+    "transaction_hash",
+    "version",
+    "x402_decode_header",
+    "x402_encode_header",
+    "x402_exact_requirements",
+    "x402_pay",
+    "x402_stream_requirements",
+    "x402_verify",
+]

@@ -1,0 +1,94 @@
+//! Paying one set of requirements instead of a whole challenge: for x402 SDKs that choose the
+//! requirements themselves and ask a scheme only for its payload (the PyPI `x402` client's
+//! `SchemeNetworkClient.create_payment_payload(requirements)`).
+
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use super::{ClientError, Payer};
+use crate::schemes::{TxnParams, pay};
+use crate::wire::PaymentRequirements;
+
+impl Payer {
+    /// Signs a payment for `requirements` under the same policy and hourly budget as
+    /// [`Payer::answer`] (sequence number and chain time from the ledger) and returns the
+    /// scheme's payload (`PaymentPayload.payload`: the signed transaction). The spend is booked
+    /// when signing, since such callers do not report the settlement back; nothing is booked
+    /// and the sequence number is freed when signing fails.
+    pub async fn sign_requirements(
+        &self,
+        requirements: &PaymentRequirements,
+    ) -> Result<Map<String, Value>, ClientError> {
+        if let Some(why) = self.policy.refusal(requirements) {
+            return Err(ClientError::NotAllowed(why));
+        }
+        let amount: u64 = requirements.amount.parse().unwrap_or(u64::MAX);
+        let spent = self.spent_last_hour();
+        if spent.saturating_add(amount) > self.policy.max_per_hour {
+            return Err(ClientError::OverBudget {
+                spent,
+                amount,
+                cap: self.policy.max_per_hour,
+            });
+        }
+        let sequence = self.signer.reserve_sequence_number(&*self.ledger).await?;
+        let signed = match self.ledger.now_micros().await {
+            Ok(micros) => pay(
+                &self.signer,
+                requirements,
+                None,
+                TxnParams::new(sequence, micros / 1_000_000),
+                &self.docker_image,
+            )
+            .map_err(ClientError::from),
+            Err(e) => Err(e.into()),
+        };
+        match signed {
+            Ok(payment) => {
+                self.spent
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push_back((Instant::now(), amount));
+                Ok(payment.payload)
+            }
+            Err(e) => {
+                self.signer.resync();
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use computestream_core::{AssetId, Signer};
+    use computestream_localnet::LocalLedger;
+
+    use crate::Network;
+    use crate::http::{Payer, SpendingPolicy};
+    use crate::schemes::exact_requirements;
+
+    #[tokio::test]
+    async fn signs_one_requirements_under_the_policy_and_books_it() {
+        let ledger = Arc::new(LocalLedger::in_memory());
+        let payer = Payer::new(
+            Arc::new(Signer::from_seed("requirements:payer")),
+            ledger,
+            SpendingPolicy::new(1_000, 1_500),
+        );
+        let to = Signer::from_seed("requirements:provider").address();
+        let offer =
+            |amount| exact_requirements(Network::Localnet, AssetId::NATIVE, to, amount, 60, None);
+        let payload = payer.sign_requirements(&offer(1_000)).await.unwrap();
+        assert!(payload.contains_key("transaction"), "{payload:?}");
+        assert_eq!(payer.spent_last_hour(), 1_000);
+        let over_cap = payer.sign_requirements(&offer(1_001)).await.unwrap_err();
+        assert_eq!(over_cap.code(), "PAYMENT_NOT_ALLOWED");
+        let over_budget = payer.sign_requirements(&offer(600)).await.unwrap_err();
+        assert_eq!(over_budget.code(), "BUDGET_EXCEEDED");
+        assert_eq!(payer.spent_last_hour(), 1_000);
+    }
+}
