@@ -489,3 +489,90 @@ async fn a_pause_by_the_buyer_stops_the_workload_and_ends_the_rental_billing_onl
         .unwrap_err();
     assert_eq!(err.abort_name(), Some("E_STREAM_CLOSED"), "{err}");
 }
+
+/// `computestream --json ARGS` as the buyer; its JSON output.
+async fn buyer_cli(env: &Env, args: &[&str]) -> Value {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_computestream"))
+        .arg("--json")
+        .args(["--node", &env.node, "--key"])
+        .arg(env.dir.path().join("buyer.key"))
+        .args(args)
+        .env_remove("COMPUTESTREAM_PRIVATE_KEY")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rent_via_the_daemon_follows_the_logs_closes_after_the_seconds_and_prints_the_receipt() {
+    let env = setup_with(30, &[]).await;
+    let out = buyer_cli(
+        &env,
+        &[
+            "rent",
+            "--via",
+            &env.url,
+            "--image",
+            "busybox:1.36",
+            "--seconds",
+            "2",
+            "--command",
+            "train",
+            "--lr",
+            "0.1",
+        ],
+    )
+    .await;
+    let receipt = &out["receipt"];
+    let job: JobId = receipt["job"].as_str().unwrap().parse().unwrap();
+    assert_eq!(out["rental"]["provider"], env.provider.to_long_string());
+    assert_eq!(env.recorded_argv(), ["train", "--lr", "0.1"]);
+    let stream = env.chain.get_stream(job.buyer, job.id).await.unwrap();
+    assert!(stream.is_closed);
+    let billed = receipt["billed_seconds"].as_u64().unwrap();
+    assert!((2..30).contains(&billed), "{receipt}");
+    let paid = receipt["paid_to_provider"].as_u64().unwrap();
+    assert_eq!(
+        paid,
+        math::owed(stream.deposited, stream.rate_per_second.0, billed)
+    );
+    assert_eq!(
+        receipt["refunded"].as_u64().unwrap(),
+        stream.deposited - paid
+    );
+    assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS - paid);
+
+    // The daemon sees the close and stops the workload; the rental ends completed.
+    let status = env.wait_until_settled(job).await;
+    assert_eq!(status["workload"]["stop_reason"], "closed", "{status:#}");
+    assert!(status["workload"]["error"].is_null(), "{status:#}");
+    assert_eq!(env.usdc_of(env.provider).await, paid);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_stop_closes_a_running_rental_and_prints_its_receipt() {
+    let env = setup_with(30, &[]).await;
+    let (status, body) = env.rent("busybox:1.36", &["train"]).await;
+    assert_eq!(status, 202, "{body}");
+    let job = job_of(&body);
+    workload_pid(&env).await;
+    let receipt = buyer_cli(&env, &["job", "stop", &job.to_string()]).await;
+    assert_eq!(receipt["job"], job.to_string());
+    assert!(receipt["close_transaction"].is_string(), "{receipt}");
+    let paid = receipt["paid_to_provider"].as_u64().unwrap();
+    assert_eq!(
+        receipt["refunded"].as_u64().unwrap() + paid,
+        PER_SECOND * 30,
+        "{receipt}"
+    );
+    env.wait_until_settled(job).await;
+    assert_eq!(env.usdc_of(env.provider).await, paid);
+    // A second stop has nothing to close and says so by its receipt.
+    let again = buyer_cli(&env, &["job", "stop", &job.to_string()]).await;
+    assert!(again["close_transaction"].is_null(), "{again}");
+    assert_eq!(again["paid_to_provider"].as_u64().unwrap(), paid);
+}

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use computestream_core::contract::{Call, View};
 
 use super::Cli;
-use super::common::{address_arg, execute, job_arg, view};
+use super::common::{address_arg, client, execute, job_arg, print_value, read_signer, view};
 
 /// `computestream job …`
 #[derive(Subcommand, Debug)]
@@ -46,6 +46,12 @@ pub(super) enum JobCmd {
     },
     /// Turn down a pending job (the signer is its provider). JOB is BUYER/ID.
     Reject {
+        /// BUYER/ID.
+        job: String,
+    },
+    /// Stop a rental as its buyer: close its stream (the provider is paid what accrued, the
+    /// rest comes back, the provider's daemon stops the workload) and print the receipt.
+    Stop {
         /// BUYER/ID.
         job: String,
     },
@@ -110,6 +116,21 @@ pub(super) async fn run(cli: &Cli, cmd: &JobCmd) -> Result<ExitCode, String> {
                 job_id: j.id,
             };
             execute(cli, call).await
+        }
+        JobCmd::Stop { job } => {
+            let j = job_arg(job)?;
+            let receipt = crate::buyer::stop(&client(cli)?, &read_signer(cli)?, j)
+                .await
+                .map_err(|e| format!("{}: {e}", e.code()))?;
+            print_value(
+                cli.json,
+                format!(
+                    "job {}: {} s billed, {} paid to the provider, {} refunded",
+                    receipt.job, receipt.billed_seconds, receipt.paid_to_provider, receipt.refunded
+                ),
+                serde_json::json!(receipt),
+            );
+            Ok(ExitCode::SUCCESS)
         }
         JobCmd::Cancel { id } => execute(cli, Call::CancelJob { job_id: *id }).await,
         JobCmd::Show { job } => {

@@ -1,40 +1,74 @@
-//! `computestream rent`: job, escrow and stream in one transaction.
+//! `computestream rent`: a GPU by the second. Through a provider's daemon (`--via URL`, or
+//! `--provider` whose endpoint is on chain, with `--command`): pays its 402 with `stream`,
+//! follows the workload's output, closes the stream after `--seconds` or on Ctrl-C and prints
+//! the receipt. Without a command: the bare on-chain `rent` (job, escrow and stream in one
+//! transaction), for a provider that runs no daemon.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
 use computestream_core::contract::Call;
+use computestream_core::{AssetId, JobId};
+use serde_json::json;
 
 use super::Cli;
-use super::common::{address_arg, client, execute};
+use super::common::{address_arg, client, execute, print_value, read_signer};
+use crate::buyer::{self, Budget, Offer, RentRequest, Requirements};
 
 /// Options of `computestream rent`.
 #[derive(Args, Debug)]
 pub(super) struct RentArgs {
-    /// Provider address.
+    /// The provider daemon's URL (default: the endpoint `--provider` published on chain).
+    #[arg(long, value_name = "URL")]
+    via: Option<String>,
+    /// Provider address (with `--via`: checked against the daemon's payee).
     #[arg(long)]
-    provider: String,
-    /// Asset (fungible-asset metadata address; 0xa is the native coin).
-    #[arg(long)]
-    asset: String,
-    /// Escrow, base units.
-    #[arg(long)]
-    deposit: u64,
-    /// Longest run, seconds.
-    #[arg(long)]
-    max_duration: u64,
+    provider: Option<String>,
     /// Container image.
     #[arg(long, default_value = "pytorch/pytorch:2.4")]
     image: String,
-    /// Refuse a provider price above this nano-rate (default: its current price).
+    /// The workload's command, one argv word each (everything after `--command`).
+    #[arg(long, num_args = 1.., allow_hyphen_values = true)]
+    command: Vec<String>,
+    /// Close the stream after this many seconds (default: let it run until the provider
+    /// stops it).
+    #[arg(long)]
+    seconds: Option<u64>,
+    /// Refuse a deposit above this, base units.
+    #[arg(long)]
+    max_spend: Option<u64>,
+    /// Bare rent: asset (fungible-asset metadata address; 0xa is the native coin).
+    #[arg(long)]
+    asset: Option<String>,
+    /// Bare rent: escrow, base units.
+    #[arg(long)]
+    deposit: Option<u64>,
+    /// Bare rent: longest run, seconds.
+    #[arg(long)]
+    max_duration: Option<u64>,
+    /// Bare rent: refuse a provider price above this nano-rate (default: its current price).
     #[arg(long)]
     max_rate: Option<u128>,
 }
 
-/// Rents from `--provider`, capped at `--max-rate` or else at the price it asks now.
+/// `--via`/`--command`: through the daemon; else the bare on-chain rent.
 pub(super) async fn run(cli: &Cli, args: &RentArgs) -> Result<ExitCode, String> {
+    if args.via.is_some() || !args.command.is_empty() {
+        return through_daemon(cli, args).await;
+    }
+    let (Some(provider), Some(asset), Some(deposit), Some(max_duration)) =
+        (&args.provider, &args.asset, args.deposit, args.max_duration)
+    else {
+        return Err(
+            "rent through a provider's daemon with --via URL (or --provider ADDR) and --command ..., \
+             or on chain alone with --provider, --asset, --deposit and --max-duration"
+                .into(),
+        );
+    };
     let client = client(cli)?;
-    let provider = address_arg(&args.provider, "--provider")?;
+    let provider = address_arg(provider, "--provider")?;
     let max_rate = match args.max_rate {
         Some(m) => m,
         None => client
@@ -46,10 +80,170 @@ pub(super) async fn run(cli: &Cli, args: &RentArgs) -> Result<ExitCode, String> 
     let call = Call::Rent {
         provider,
         docker_image: args.image.clone(),
-        asset: address_arg(&args.asset, "--asset")?,
-        deposit: args.deposit,
-        max_duration: args.max_duration,
+        asset: address_arg(asset, "--asset")?,
+        deposit,
+        max_duration,
         max_rate_per_second: max_rate,
     };
     execute(cli, call).await
+}
+
+async fn through_daemon(cli: &Cli, args: &RentArgs) -> Result<ExitCode, String> {
+    if args.command.is_empty() {
+        return Err("--command: what should the workload run?".into());
+    }
+    let client = client(cli)?;
+    let signer = Arc::new(read_signer(cli)?);
+    let wanted = args
+        .provider
+        .as_deref()
+        .map(|p| address_arg(p, "--provider"))
+        .transpose()?;
+    let offer = match &args.via {
+        Some(url) => {
+            via(
+                &client,
+                url,
+                &args.image,
+                &args.command,
+                &cli.network,
+                wanted,
+            )
+            .await?
+        }
+        None => buyer::find_provider(&client, wanted, &Requirements::default())
+            .await
+            .map_err(|e| format!("{}: {e}", e.code()))?,
+    };
+    let asset = match &args.asset {
+        Some(a) => AssetId(address_arg(a, "--asset")?),
+        None => {
+            let quote = buyer::quote(
+                &computestream_x402::http::http_client(),
+                &offer.endpoint,
+                &buyer::Execute {
+                    image: &args.image,
+                    command: &args.command,
+                },
+                &cli.network,
+            )
+            .await
+            .map_err(|e| format!("{}: {e}", e.code()))?;
+            AssetId(address_arg(
+                &quote.requirements.asset,
+                "the provider's asset",
+            )?)
+        }
+    };
+    let budget = Budget::new(u64::MAX, u64::MAX);
+    let rented = buyer::rent(
+        &client,
+        &signer,
+        &budget,
+        &RentRequest {
+            offer: &offer,
+            image: &args.image,
+            command: &args.command,
+            max_spend: args.max_spend,
+            network: &cli.network,
+            asset,
+        },
+    )
+    .await
+    .map_err(|e| format!("{}: {e}", e.code()))?;
+    let job: JobId = rented.job.parse().map_err(|e| format!("job: {e}"))?;
+    eprintln!(
+        "rented {} from {} at {} units/hour, {} escrowed (Ctrl-C closes early)",
+        rented.job, rented.provider, rented.rate_per_hour, rented.deposit
+    );
+    follow(&client, job, rented.logs_url.as_deref(), args.seconds).await;
+    let receipt = buyer::stop(&client, &signer, job)
+        .await
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    let value = json!({"rental": rented, "receipt": receipt});
+    print_value(
+        cli.json,
+        format!(
+            "job {}: {} s billed, {} paid to the provider, {} refunded",
+            receipt.job, receipt.billed_seconds, receipt.paid_to_provider, receipt.refunded
+        ),
+        value,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The offer behind the daemon at `url`: its payee, read from an unpaid 402.
+async fn via(
+    client: &buyer::Client,
+    url: &str,
+    image: &str,
+    command: &[String],
+    network: &str,
+    wanted: Option<computestream_core::AccountAddress>,
+) -> Result<Offer, String> {
+    let url = url.trim_end_matches('/');
+    let quote = buyer::quote(
+        &computestream_x402::http::http_client(),
+        url,
+        &buyer::Execute { image, command },
+        network,
+    )
+    .await
+    .map_err(|e| format!("--via: {}: {e}", e.code()))?;
+    let payee = address_arg(&quote.requirements.pay_to, "the daemon's payee")?;
+    if let Some(wanted) = wanted
+        && wanted != payee
+    {
+        return Err(format!(
+            "--via {url} is paid to {}, not --provider {}",
+            payee.to_long_string(),
+            wanted.to_long_string()
+        ));
+    }
+    let record = client
+        .get_provider(payee)
+        .await
+        .map_err(|e| format!("--via: the daemon's provider: {e}"))?;
+    let mut offer = Offer::from(&record);
+    offer.endpoint = url.to_string();
+    Ok(offer)
+}
+
+/// Prints the workload's new output each second until the stream is closed, `seconds`
+/// pass, or Ctrl-C.
+async fn follow(client: &buyer::Client, job: JobId, logs_url: Option<&str>, seconds: Option<u64>) {
+    let http = computestream_x402::http::http_client();
+    let started = tokio::time::Instant::now();
+    let mut printed = 0usize;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        if let Some(url) = logs_url
+            && let Ok(response) = http.get(url).timeout(Duration::from_secs(5)).send().await
+            && response.status().is_success()
+            && let Ok(text) = response.text().await
+        {
+            if let Some(new) = text.get(printed..) {
+                print!("{new}");
+            }
+            printed = text.len();
+        }
+        if seconds.is_some_and(|s| started.elapsed() >= Duration::from_secs(s)) {
+            return;
+        }
+        if client
+            .get_stream(job.buyer, job.id)
+            .await
+            .is_ok_and(|s| s.is_closed)
+        {
+            return;
+        }
+        tokio::select! {
+            _ = &mut ctrl_c => {
+                eprintln!("closing the stream");
+                return;
+            }
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
 }
