@@ -576,3 +576,55 @@ async fn job_stop_closes_a_running_rental_and_prints_its_receipt() {
     assert!(again["close_transaction"].is_null(), "{again}");
     assert_eq!(again["paid_to_provider"].as_u64().unwrap(), paid);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_stream_as_server_sent_events_until_the_workload_ends() {
+    let env = setup_with(30, &[]).await;
+    let (status, body) = env.rent("busybox:1.36", &["train"]).await;
+    assert_eq!(status, 202, "{body}");
+    let job = job_of(&body);
+    let mut events = reqwest::Client::new()
+        .get(body["logs_url"].as_str().unwrap())
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        events.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let mut text = String::new();
+    let mut closed = false;
+    let started = Instant::now();
+    while let Some(chunk) = tokio::time::timeout(Duration::from_secs(60), events.chunk())
+        .await
+        .expect("an event or the end within 60 s")
+        .unwrap()
+    {
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+        if !closed && text.contains("data: tick 2\n") {
+            // The buyer stops the rental: the workload is stopped, its output ends.
+            env.chain
+                .close_stream(&env.buyer, job.buyer, job.id)
+                .await
+                .unwrap();
+            closed = true;
+        }
+        assert!(started.elapsed() < Duration::from_secs(90), "{text}");
+    }
+    assert!(closed, "{text}");
+    assert!(text.contains("data: tick 1\n"), "{text}");
+    assert!(
+        text.contains("data: stopped\n"),
+        "the SIGTERM handler's line: {text}"
+    );
+    assert!(text.ends_with("event: end\n\n"), "{text:?}");
+    // Plain GET still gives the text.
+    let plain = reqwest::get(body["logs_url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(plain.starts_with("tick 1\n"), "{plain:?}");
+}

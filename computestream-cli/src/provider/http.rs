@@ -2,12 +2,14 @@
 //! logs, and the x402-gated `POST /api/v1/compute/execute` whose body is checked against the
 //! allow-list before the gate asks for any payment.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -15,6 +17,7 @@ use computestream_core::types::parse_address;
 use computestream_core::{JobId, JobStatus};
 use computestream_x402::gate::Gate;
 use computestream_x402::http::X402Layer;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -250,17 +253,36 @@ async fn status(
     .into_response()
 }
 
-/// The workload's output so far, as plain text.
+/// The workload's output: as plain text so far, or with `Accept: text/event-stream` as
+/// server-sent events (one `data` event per line, the kept lines first, then each new line as
+/// it comes, and a final `end` event when the workload's output ends).
 async fn logs(
     State(daemon): State<Arc<Daemon>>,
     Path((payer, id)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
     let job = match job_path(&payer, &id) {
         Ok(j) => j,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    match daemon.rental(job) {
-        Some(r) => r.logs.text().into_response(),
-        None => error(StatusCode::NOT_FOUND, format!("no workload for {job} here")),
+    let Some(rental) = daemon.rental(job) else {
+        return error(StatusCode::NOT_FOUND, format!("no workload for {job} here"));
+    };
+    let wants_events = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"));
+    if !wants_events {
+        return rental.logs.text().into_response();
     }
+    let lines = rental
+        .logs
+        .follow()
+        .map(|line| Ok::<_, Infallible>(Event::default().data(line)));
+    let end = futures_util::stream::once(async {
+        Ok::<_, Infallible>(Event::default().event("end").data(""))
+    });
+    Sse::new(lines.chain(end))
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }

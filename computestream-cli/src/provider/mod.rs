@@ -166,7 +166,14 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
         signer.address().to_long_string()
     );
     // Header and body timeouts and a connection cap, so slow clients cannot hold every socket.
-    computestream_x402::http::serve(listener, app, ServeLimits::default(), stop_signal()).await;
+    // On the signal the workloads stop first: an open log stream ends with its workload, and
+    // the server waits for its connections to finish.
+    let stopping = daemon.clone();
+    let shutdown = async move {
+        stop_signal().await;
+        stopping.begin_shutdown();
+    };
+    computestream_x402::http::serve(listener, app, ServeLimits::default(), shutdown).await;
     daemon.shut_down().await;
     running
         .stop()

@@ -268,9 +268,14 @@ impl Daemon {
             .spawn(async move { daemon.supervise(job, argv, rental).await });
     }
 
+    /// Tells every workload to stop (their logs end, so followers' streams finish).
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
     /// Stops every workload and waits for each rental to be finalized on chain.
     pub(crate) async fn shut_down(&self) {
-        self.shutdown.send_replace(true);
+        self.begin_shutdown();
         let mut tasks = self.tasks.lock().await;
         while tasks.join_next().await.is_some() {}
     }
@@ -290,7 +295,10 @@ impl Daemon {
                 self.driver.remove(job);
                 exit
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                rental.logs.end();
+                Err(e)
+            }
         };
         let succeeded = match &exit {
             Ok(status) => {

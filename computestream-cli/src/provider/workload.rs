@@ -17,26 +17,91 @@ const LOG_LINES: usize = 10_000;
 
 /// A workload's output, stdout and stderr interleaved as they arrive.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Logs(Arc<Mutex<VecDeque<String>>>);
+pub(crate) struct Logs(Arc<LogsInner>);
+
+#[derive(Debug, Default)]
+struct LogsInner {
+    kept: Mutex<Kept>,
+    /// Rung on each new line and when the output ends.
+    changed: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    lines: VecDeque<String>,
+    /// Lines pushed since the start (the first kept one is number `pushed - lines.len()`).
+    pushed: u64,
+    /// No more lines will come.
+    ended: bool,
+}
 
 impl Logs {
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.0.kept.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Appends a line, dropping the oldest past [`LOG_LINES`].
     fn push(&self, line: String) {
-        let mut lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if lines.len() == LOG_LINES {
-            lines.pop_front();
+        let mut kept = self.kept();
+        if kept.lines.len() == LOG_LINES {
+            kept.lines.pop_front();
         }
-        lines.push_back(line);
+        kept.lines.push_back(line);
+        kept.pushed += 1;
+        drop(kept);
+        self.0.changed.notify_waiters();
+    }
+
+    /// No more output: followers finish.
+    pub(crate) fn end(&self) {
+        self.kept().ended = true;
+        self.0.changed.notify_waiters();
     }
 
     /// The kept lines, newline-terminated.
     pub(crate) fn text(&self) -> String {
-        let lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        lines.iter().fold(String::new(), |mut all, l| {
+        self.kept().lines.iter().fold(String::new(), |mut all, l| {
             all.push_str(l);
             all.push('\n');
             all
         })
+    }
+
+    /// The kept lines from number `from` on (older ones were dropped), the number of the next
+    /// line, and whether the output ended.
+    fn since(&self, from: u64) -> (Vec<String>, u64, bool) {
+        let kept = self.kept();
+        let first = kept.pushed - kept.lines.len() as u64;
+        let skip = usize::try_from(from.saturating_sub(first)).unwrap_or(usize::MAX);
+        let lines = kept.lines.iter().skip(skip).cloned().collect();
+        (lines, kept.pushed, kept.ended)
+    }
+
+    /// Every line, the kept ones first, then each new one as it comes, until the output ends.
+    pub(crate) fn follow(&self) -> impl futures_util::Stream<Item = String> + Send + 'static {
+        let logs = self.clone();
+        futures_util::stream::unfold(
+            (logs, 0u64, VecDeque::<String>::new()),
+            |(logs, mut next, mut ready)| async move {
+                loop {
+                    if let Some(line) = ready.pop_front() {
+                        return Some((line, (logs, next, ready)));
+                    }
+                    // Registered before reading, so a line pushed in between still wakes us.
+                    let changed = logs.0.changed.notified();
+                    let (lines, after, ended) = logs.since(next);
+                    next = after;
+                    if !lines.is_empty() {
+                        ready.extend(lines);
+                        continue;
+                    }
+                    if ended {
+                        return None;
+                    }
+                    changed.await;
+                }
+            },
+        )
     }
 }
 
@@ -81,12 +146,22 @@ impl Workload {
         let pid = child
             .id()
             .ok_or("the workload exited before it was watched")?;
-        if let Some(out) = child.stdout.take() {
-            tokio::spawn(copy_lines(out, logs.clone()));
-        }
-        if let Some(err) = child.stderr.take() {
-            tokio::spawn(copy_lines(err, logs.clone()));
-        }
+        let out = child
+            .stdout
+            .take()
+            .map(|out| tokio::spawn(copy_lines(out, logs.clone())));
+        let err = child
+            .stderr
+            .take()
+            .map(|err| tokio::spawn(copy_lines(err, logs.clone())));
+        // The output ends when both pipes closed (the group exited).
+        let ended = logs.clone();
+        tokio::spawn(async move {
+            for copy in [out, err].into_iter().flatten() {
+                let _ = copy.await;
+            }
+            ended.end();
+        });
         Ok(Workload {
             child,
             group: Pid::from_raw(i32::try_from(pid).map_err(|_| "pid out of range")?),
@@ -155,6 +230,27 @@ mod tests {
         }
         let text = logs.text();
         assert!(text.contains("one\n") && text.contains("two\n"), "{text:?}");
+    }
+
+    #[tokio::test]
+    async fn a_follower_gets_every_line_then_the_end() {
+        use futures_util::StreamExt;
+        let logs = Logs::default();
+        let early = logs.follow();
+        let mut w = Workload::spawn(
+            &argv(&["sh", "-c", "echo one; sleep 0.2; echo two; echo three >&2"]),
+            &logs,
+        )
+        .unwrap();
+        assert!(w.wait().await.unwrap().success());
+        let got: Vec<String> = tokio::time::timeout(Duration::from_secs(20), early.collect())
+            .await
+            .expect("the output ends");
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0], "one");
+        // A follower arriving after the end gets the kept lines and finishes.
+        let late: Vec<String> = logs.follow().collect().await;
+        assert_eq!(late, got);
     }
 
     #[tokio::test]
