@@ -628,3 +628,88 @@ async fn logs_stream_as_server_sent_events_until_the_workload_ends() {
         .unwrap();
     assert!(plain.starts_with("tick 1\n"), "{plain:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_and_create_answer_wallet_payloads_and_relay_signed_transactions() {
+    use computestream_core::contract::Call;
+    let env = setup_with(30, &[]).await;
+    let http = computestream_core::http_client();
+    let post = |path: &str, body: Value| http.post(format!("{}{path}", env.url)).json(&body).send();
+
+    let answer = post(
+        "/api/v1/providers/register",
+        json!({"gpu_type": "A100", "vram_gb": "40", "price_per_second": "1000000000000", "stake_amount": "100000000"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let payload: Value = answer.json().await.unwrap();
+    assert_eq!(
+        payload["payload"],
+        json!({"function": format!("{}::provider_registry::register_provider", LOCAL_CONTRACT_ADDRESS.to_hex()),
+               "typeArguments": [],
+               "functionArguments": ["A100", "40", "1000000000000", "100000000"]})
+    );
+
+    // The buyer signs a rent from this provider and the daemon relays it.
+    let rent = Call::Rent {
+        provider: env.provider,
+        docker_image: "busybox:1.36".into(),
+        asset: env.usdc.0,
+        deposit: 5_000,
+        max_duration: 5,
+        max_rate_per_second: u128::from(PER_SECOND) * 1_000_000_000,
+    };
+    let relayed = post(
+        "/api/v1/jobs/create",
+        json!({"signed_transaction": sign_hex(&env, &rent).await}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(relayed.status().as_u16(), 200);
+    let relayed: Value = relayed.json().await.unwrap();
+    assert_eq!(relayed["success"], true, "{relayed}");
+    assert_eq!(
+        env.chain
+            .get_job_counter(env.buyer.address())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS - 5_000);
+
+    // Anything but the route's own functions is refused, signed or not; nothing is submitted.
+    env.buyer.resync();
+    let close = Call::CloseStream {
+        payer: env.buyer.address(),
+        job_id: 1,
+    };
+    let refused = post(
+        "/api/v1/jobs/create",
+        json!({"signed_transaction": sign_hex(&env, &close).await}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    env.buyer.resync();
+    for bad in [
+        json!({"signed_transaction": "0x00"}),
+        json!({"function": "close_stream"}),
+        json!([1]),
+    ] {
+        let answer = post("/api/v1/jobs/create", bad.clone()).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 400, "{bad}");
+    }
+    let stream = env.chain.get_stream(env.buyer.address(), 1).await.unwrap();
+    assert!(!stream.is_closed);
+}
+
+/// A transaction of `call` signed by the buyer, as 0x-hex BCS.
+async fn sign_hex(env: &Env, call: &computestream_core::contract::Call) -> String {
+    use computestream_core::aptos_sdk::aptos_bcs;
+    use computestream_core::aptos_sdk::transaction::TransactionPayload;
+    let payload =
+        TransactionPayload::EntryFunction(call.entry_function(LOCAL_CONTRACT_ADDRESS).unwrap());
+    let signed = env.chain.sign(&env.buyer, payload).await.unwrap();
+    format!("0x{}", hex::encode(aptos_bcs::to_bytes(&signed).unwrap()))
+}

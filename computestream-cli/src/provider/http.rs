@@ -48,6 +48,8 @@ pub(crate) fn router(daemon: Arc<Daemon>, gate: Arc<Gate>) -> Router {
         .route("/api/v1/jobs/{payer}/{id}/status", get(status))
         .route("/api/v1/jobs/{payer}/{id}/logs", get(logs))
         .route("/api/v1/compute/execute", execute)
+        .route("/api/v1/providers/register", post(super::api::register))
+        .route("/api/v1/jobs/create", post(super::api::create))
         .with_state(daemon)
 }
 

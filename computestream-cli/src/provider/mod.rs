@@ -5,6 +5,7 @@
 //!
 //! With `--state-dir` it survives a crash: see [`state`].
 
+mod api;
 mod http;
 mod rental;
 mod state;
