@@ -18,7 +18,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 
-const cs = createRequire(import.meta.url)('../bindings-node');
+const cs = createRequire(import.meta.url)('../bindings-node').raw;
 const env = (name, fallback) => {
   const v = process.env[name] ?? fallback;
   if (v === undefined) throw new Error(`${name} is required`);
