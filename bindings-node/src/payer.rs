@@ -149,7 +149,7 @@ impl NativePayer {
             )
             .map_err(payer)?;
         receipt
-            .map(|r| serde_json::to_string(&r).map_err(|e| input(e)))
+            .map(|r| serde_json::to_string(&r).map_err(input))
             .transpose()
     }
 
