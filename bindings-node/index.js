@@ -190,6 +190,41 @@ class Localnet {
   }
 }
 
+/**
+ * An x402 facilitator (verify, settle, supported) served in-process on a free loopback port,
+ * sponsoring gas with `feePayerKey`: `await Facilitator.start({ node, network, feePayerKey })`.
+ */
+class Facilitator {
+  #native;
+
+  constructor(nativeFacilitator) {
+    this.#native = nativeFacilitator;
+  }
+
+  static async start({ node, network, feePayerKey, contract = null }) {
+    return new Facilitator(await native(nativeModule.startFacilitator(node, network, feePayerKey, contract)));
+  }
+
+  /** Base URL, for `paymentMiddleware`'s `facilitator`. */
+  get url() {
+    return this.#native.url;
+  }
+
+  /** The account sponsoring gas, for the requirements' `feePayer`. */
+  get feePayer() {
+    return this.#native.feePayer;
+  }
+
+  /** Stops serving; idempotent. */
+  close() {
+    return native(this.#native.close());
+  }
+
+  [Symbol.asyncDispose]() {
+    return this.close();
+  }
+}
+
 /** `exact` PaymentRequirements: `amount` base units of `asset` to `payTo`. */
 function exactRequirements({ network, asset, payTo, amount, maxTimeoutSeconds = 60, feePayer = null }) {
   return JSON.parse(nativeSync(() => raw.x402ExactRequirements(
@@ -219,6 +254,7 @@ const encodeHeader = (object) => nativeSync(() => raw.x402EncodeHeader(JSON.stri
 module.exports = {
   Client,
   Localnet,
+  Facilitator,
   exactRequirements,
   streamRequirements,
   addressOf,

@@ -7,6 +7,7 @@
 
 pub mod client;
 mod error;
+pub mod facilitator;
 pub mod gate;
 pub mod localnet;
 pub mod payer;
