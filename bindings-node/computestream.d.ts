@@ -94,12 +94,13 @@ export declare class Facilitator {
 /** x402 PaymentRequirements (v2), as `exactRequirements`/`streamRequirements` build them. */
 export interface PaymentRequirements {
   scheme: 'exact' | 'stream' | string;
-  network: string;
+  /** CAIP-2. */
+  network: `${string}:${string}`;
   asset: string;
   amount: string;
   payTo: string;
   maxTimeoutSeconds: number;
-  extra?: Record<string, unknown>;
+  extra: Record<string, unknown>;
 }
 
 export interface ExactRequirementsOptions {
