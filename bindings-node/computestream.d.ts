@@ -130,6 +130,14 @@ export declare function streamRequirements(options: StreamRequirementsOptions): 
 export declare function addressOf(privateKey: string): string;
 /** Any x402 header decoded to its object. */
 export declare function decodeHeader(header: string): any;
+/** A PAYMENT-SIGNATURE (v2) decoded to its PaymentPayload by the core's typed decoder. */
+export declare function decodePayment(header: string): {
+  x402Version: number;
+  resource?: { url: string; description?: string; mimeType?: string };
+  accepted: PaymentRequirements;
+  payload: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+};
 /** The header (base64 of compact JSON) of an x402 object. */
 export declare function encodeHeader(object: unknown): string;
 
@@ -162,7 +170,7 @@ export declare class PaymentRejectedError extends ComputeStreamError {
 export declare class SpendingLimitError extends ComputeStreamError {
   readonly code: 'SPENDING_LIMIT';
 }
-/** An argument out of range or of the wrong type. */
+/** An argument out of range or of the wrong type, or a header that does not decode (`coreCode`: `INVALID_BASE64`, `INVALID_JSON`, ...). */
 export declare class InvalidInputError extends ComputeStreamError {
   readonly code: 'INVALID_INPUT';
 }

@@ -46,7 +46,7 @@ class SpendingLimitError extends ComputeStreamError {
   }
 }
 
-/** An argument out of range or of the wrong type. */
+/** An argument out of range or of the wrong type, or a header that does not decode. */
 class InvalidInputError extends ComputeStreamError {
   constructor(message, detail = {}) {
     super(message, { ...detail, code: 'INVALID_INPUT' });
@@ -58,6 +58,8 @@ const NODE_CODES = new Set([
   'TRANSPORT_ERROR', 'LEDGER_ERROR',
 ]);
 const SPENDING_CODES = new Set(['BUDGET_EXCEEDED', 'PAYMENT_NOT_ALLOWED']);
+// Input that does not decode (a header that is not base64, not the JSON it should be).
+const INPUT_CODES = new Set(['INVALID_INPUT', 'INVALID_BASE64', 'INVALID_JSON', 'UNSUPPORTED_VERSION']);
 
 function fromNative(error) {
   if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;
@@ -71,7 +73,7 @@ function fromNative(error) {
   const { code, message, ...rest } = detail;
   const options = { ...rest, coreCode: code };
   if (code === 'ABORT') return new AbortError(message, options);
-  if (code === 'INVALID_INPUT') return new InvalidInputError(message, options);
+  if (INPUT_CODES.has(code)) return new InvalidInputError(message, options);
   if (code === 'PAYMENT_REFUSED') return new PaymentRejectedError(message, options);
   if (SPENDING_CODES.has(code)) return new SpendingLimitError(message, options);
   if (NODE_CODES.has(code)) return new NodeError(message, options);

@@ -141,6 +141,13 @@ export declare function addressOf(privateKey: string): string
 /** JSON of an entry function's BCS bytes. */
 export declare function decodeCall(bcs: Buffer, contract?: string | undefined | null): string
 
+/**
+ * The `PaymentPayload` of a `PAYMENT-SIGNATURE` header, as `@x402/core`'s
+ * `decodePaymentSignatureHeader` gives it, after the core's typed decode; throws (`DECODE`,
+ * `INVALID_BASE64`, ...) when the header is not one.
+ */
+export declare function decodePayment(header: string): Record<string, unknown>
+
 /** BCS of the entry function for a call given as JSON. */
 export declare function encodeCall(callJson: string, contract?: string | undefined | null): Buffer
 

@@ -248,6 +248,13 @@ const addressOf = (privateKey) => nativeSync(() => raw.addressOf(privateKey));
 /** Any x402 header (`PAYMENT-REQUIRED`, `PAYMENT-SIGNATURE`, `PAYMENT-RESPONSE`) decoded to its object. */
 const decodeHeader = (header) => JSON.parse(nativeSync(() => raw.x402DecodeHeader(header))).header;
 
+/**
+ * A `PAYMENT-SIGNATURE` header (v2) decoded to its `PaymentPayload` by the core's typed wire
+ * decoder, as `@x402/core`'s `decodePaymentSignatureHeader` gives it; throws typed errors
+ * (`coreCode` `INVALID_BASE64`, `DECODE`, ...) for anything else.
+ */
+const decodePayment = (header) => nativeSync(() => nativeModule.decodePayment(header));
+
 /** The header (base64 of compact JSON) of an x402 object. */
 const encodeHeader = (object) => nativeSync(() => raw.x402EncodeHeader(JSON.stringify(object)));
 
@@ -259,6 +266,7 @@ module.exports = {
   streamRequirements,
   addressOf,
   decodeHeader,
+  decodePayment,
   encodeHeader,
   version: raw.version(),
   raw,

@@ -2,7 +2,7 @@
 import cs from './index.js';
 
 export const {
-  Client, Localnet, Facilitator, exactRequirements, streamRequirements, addressOf, decodeHeader, encodeHeader,
+  Client, Localnet, Facilitator, exactRequirements, streamRequirements, addressOf, decodeHeader, decodePayment, encodeHeader,
   version, raw, ComputeStreamError, AbortError, NodeError, PaymentRejectedError, SpendingLimitError,
   InvalidInputError,
 } = cs;

@@ -83,8 +83,8 @@ async function main() {
 
   // Decoding blocks the event loop: after the HTTP rounds, so no idle keep-alive socket is cut.
   const peers = {
-    'binding: x402DecodeHeader (typed decode in Rust, JSON text out)': () => cs.raw.x402DecodeHeader(header),
-    'binding: decodeHeader (the same, parsed to a JS object)': () => cs.decodeHeader(header),
+    'binding: decodePayment (typed decode in Rust, JS object out)': () => cs.decodePayment(header),
+    'binding: raw.x402DecodeHeader (+ the transaction\'s BCS, JSON text)': () => cs.raw.x402DecodeHeader(header),
     '@x402/core: decodePaymentSignatureHeader': () => x402http.decodePaymentSignatureHeader(header),
     '@x402/core: decode + validatePaymentPayload (schema)': () => schemas.validatePaymentPayload(x402http.decodePaymentSignatureHeader(header)),
   };
@@ -96,7 +96,7 @@ async function main() {
   console.log(`PAYMENT-SIGNATURE decode (${header.length} bytes), median of ${ROUNDS} alternating ${SECONDS}-s rounds:`);
   for (const n of names) {
     const m = median(runs[n]);
-    console.log(`  ${n.padEnd(66)} ${fmt(m).padStart(10)}/s  ${(m / reference).toFixed(2)}× @x402/core decode, ${(m / referenceValidated).toFixed(2)}× decode+validate`);
+    console.log(`  ${n.padEnd(68)} ${fmt(m).padStart(10)}/s  ${(m / reference).toFixed(2)}× @x402/core decode, ${(m / referenceValidated).toFixed(2)}× decode+validate`);
   }
 
   for (const close of closers.reverse()) await close();

@@ -56,3 +56,8 @@ pub(crate) fn address_arg(
     computestream_core::AccountAddress::from_hex(text.trim())
         .map_err(|e| input(format!("{what} {text:?}: {e}")))
 }
+
+/// An x402 wire error (its stable code).
+pub(crate) fn coded(e: impl computestream_core::ErrorCode) -> napi::Error {
+    thrown(json!({"code": e.code(), "message": e.to_string()}))
+}

@@ -6,6 +6,7 @@
 //! thrown as `Error` with the core's message and its stable `code`.
 
 pub mod client;
+pub mod decode;
 mod error;
 pub mod facilitator;
 pub mod gate;

@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const x402http = require('@x402/core/http');
 const schemas = require('@x402/core/schemas');
 const { wrapFetchWithPayment } = require('computestream/fetch');
+const cs = require('..');
 const { world, KEYS, NETWORK } = require('./world.js');
 
 test('@x402/core reads our headers, and the middleware serves a header it re-encoded', async (t) => {
@@ -33,6 +34,10 @@ test('@x402/core reads our headers, and the middleware serves a header it re-enc
   schemas.validatePaymentPayload(payload);
   assert.ok(schemas.isPaymentPayloadV2(payload));
   assert.equal(payload.accepted.scheme, 'stream');
+  // The core's typed decode gives JavaScript what @x402/core's decode gives; a challenge is
+  // not a payment.
+  assert.deepEqual(cs.decodePayment(signature), payload);
+  assert.throws(() => cs.decodePayment(unpaid.headers.get('payment-required')), { code: 'INVALID_INPUT', coreCode: 'INVALID_JSON' });
   const reencoded = x402http.encodePaymentSignatureHeader(payload);
   const paid = await fetch(`${w.base}/rent`, { headers: { 'PAYMENT-SIGNATURE': reencoded } });
   assert.equal(paid.status, 200, JSON.stringify(await paid.clone().json()));
