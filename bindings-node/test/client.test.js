@@ -114,3 +114,21 @@ test('every entry function and view of the contracts is a Client method', () => 
     assert.equal(typeof Client.prototype[name], 'function', name);
   }
 });
+
+test('a process that starts a Localnet and closes it exits by itself', () => {
+  const { spawnSync } = require('node:child_process');
+  const script = `
+    const { Localnet, Client } = require(${JSON.stringify(require.resolve('..'))});
+    (async () => {
+      const localnet = await Localnet.start();
+      const client = new Client({ node: localnet.nodeUrl });
+      console.log(String(await client.nowSeconds() > 0n));
+      await localnet.close();
+    })();
+  `;
+  // The timeout only guards against a hang; the assertion is on how the child ended.
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(child.signal, null, 'the child was still running: a handle kept it alive');
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout.trim(), 'true');
+});
