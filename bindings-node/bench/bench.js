@@ -9,7 +9,7 @@ const schemas = require('@x402/core/schemas');
 const express = require('express');
 const cs = require('..');
 const { wrapFetchWithPayment } = require('../fetch.js');
-const { world, KEYS } = require('../test/world.js');
+const { world, KEYS } = require('../fixtures/world.js');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -8,7 +8,7 @@ const x402http = require('@x402/core/http');
 const schemas = require('@x402/core/schemas');
 const { wrapFetchWithPayment } = require('computestream/fetch');
 const cs = require('..');
-const { world, KEYS, NETWORK } = require('./world.js');
+const { world, KEYS, NETWORK } = require('../fixtures/world.js');
 
 test('@x402/core reads our headers, and the middleware serves a header it re-encoded', async (t) => {
   const w = await world(t);

@@ -12,7 +12,7 @@ const { wrapFetchWithPayment } = require('@x402/fetch');
 const { decodePaymentResponseHeader } = require('@x402/core/http');
 const cs = require('..');
 const { ExactClientScheme, StreamClientScheme, ExactServerScheme, StreamServerScheme } = require('computestream/x402');
-const { KEYS, RATE, NETWORK } = require('./world.js');
+const { KEYS, RATE, NETWORK } = require('../fixtures/world.js');
 
 test('@x402/fetch pays @x402/express in exact and stream with our scheme classes registered', async (t) => {
   const localnet = await cs.Localnet.start();

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const cs = require('..');
 const { wrapFetchWithPayment, decodePaymentResponseHeader } = require('computestream/fetch');
 
-const { world, sleep, KEYS, PRICE, RATE, NETWORK } = require('./world.js');
+const { world, sleep, KEYS, PRICE, RATE, NETWORK } = require('../fixtures/world.js');
 
 test('exact: paid once through the fetch wrapper, a replay refused', async (t) => {
   const w = await world(t);
