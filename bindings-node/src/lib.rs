@@ -1,6 +1,17 @@
-//! `require('computestream')`: the ComputeStream core for Node. Every function wraps one of
-//! `computestream_core::facade` or `computestream_x402::facade`. u64 and u128 values travel as decimal strings so no
-//! precision is lost; errors are thrown as `Error` with the core's message and its stable `code`.
+//! The native module of `computestream` for Node. `index.js` builds the package on it:
+//! `Client` (client.rs), `Localnet` (localnet.rs), `computestream/fetch` (payer.rs) and
+//! `computestream/express` (gate.rs) are Promise classes; the synchronous functions below are
+//! `raw`: each wraps one of `computestream_core::facade` or `computestream_x402::facade`,
+//! u64 and u128 values travel as decimal strings so no precision is lost, and errors are
+//! thrown as `Error` with the core's message and its stable `code`.
+
+pub mod client;
+pub mod decode;
+mod error;
+pub mod facilitator;
+pub mod gate;
+pub mod localnet;
+pub mod payer;
 
 use computestream_core::{Error, ErrorCode, facade};
 use computestream_x402::facade as x402;

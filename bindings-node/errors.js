@@ -1,0 +1,103 @@
+'use strict';
+// The errors every part of the package throws: `ComputeStreamError` subclasses with a stable
+// `code`. The native classes throw an `Error` whose message is the JSON
+// `{code, message, ...details}` of the core's error (see src/error.rs); `fromNative` turns it
+// into the subclass of its code and keeps the core's own code as `coreCode`.
+
+class ComputeStreamError extends Error {
+  constructor(message, { code, coreCode, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    this.code = code ?? 'COMPUTESTREAM';
+    this.coreCode = coreCode ?? this.code;
+  }
+}
+
+/** A Move abort: `abortName` (e.g. `E_INSUFFICIENT_DEPOSIT`), `module`, `abortCode`. */
+class AbortError extends ComputeStreamError {
+  constructor(message, detail = {}) {
+    super(message, { ...detail, code: 'ABORT' });
+    this.abortName = detail.abortName ?? null;
+    this.module = detail.module ?? null;
+    this.abortCode = detail.abortCode ?? null;
+  }
+}
+
+/** The node failed, refused the transaction or answered what does not decode (`coreCode` says which). */
+class NodeError extends ComputeStreamError {
+  constructor(message, detail = {}) {
+    super(message, { ...detail, code: 'NODE' });
+  }
+}
+
+/** The server refused a payment: `invalidReason` (e.g. `invalid_exact_aptos_payload_replayed`), `status`. */
+class PaymentRejectedError extends ComputeStreamError {
+  constructor(message, detail = {}) {
+    super(message, { ...detail, code: 'PAYMENT_REJECTED' });
+    this.invalidReason = detail.invalidReason ?? null;
+    this.status = detail.status ?? null;
+  }
+}
+
+/** The spending policy refused to pay (`coreCode`: `BUDGET_EXCEEDED` or `PAYMENT_NOT_ALLOWED`). */
+class SpendingLimitError extends ComputeStreamError {
+  constructor(message, detail = {}) {
+    super(message, { ...detail, code: 'SPENDING_LIMIT' });
+  }
+}
+
+/** An argument out of range or of the wrong type, or a header that does not decode. */
+class InvalidInputError extends ComputeStreamError {
+  constructor(message, detail = {}) {
+    super(message, { ...detail, code: 'INVALID_INPUT' });
+  }
+}
+
+const NODE_CODES = new Set([
+  'TRANSPORT', 'REJECTED', 'EXECUTION_FAILED', 'NOT_FOUND', 'DECODE', 'APTOS_SDK', 'STORAGE',
+  'TRANSPORT_ERROR', 'LEDGER_ERROR',
+]);
+const SPENDING_CODES = new Set(['BUDGET_EXCEEDED', 'PAYMENT_NOT_ALLOWED']);
+// Input that does not decode (a header that is not base64, not the JSON it should be).
+const INPUT_CODES = new Set(['INVALID_INPUT', 'INVALID_BASE64', 'INVALID_JSON', 'UNSUPPORTED_VERSION']);
+
+function fromNative(error) {
+  if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;
+  let detail;
+  try {
+    detail = JSON.parse(error.message);
+  } catch {
+    return error;
+  }
+  if (!detail || typeof detail.code !== 'string') return error;
+  const { code, message, ...rest } = detail;
+  const options = { ...rest, coreCode: code };
+  if (code === 'ABORT') return new AbortError(message, options);
+  if (INPUT_CODES.has(code)) return new InvalidInputError(message, options);
+  if (code === 'PAYMENT_REFUSED') return new PaymentRejectedError(message, options);
+  if (SPENDING_CODES.has(code)) return new SpendingLimitError(message, options);
+  if (NODE_CODES.has(code)) return new NodeError(message, options);
+  return new ComputeStreamError(message, { code, coreCode: code });
+}
+
+/** Awaits a native Promise (or calls a native function), rethrowing its error typed. */
+async function native(promise) {
+  try {
+    return await promise;
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+function nativeSync(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+module.exports = {
+  ComputeStreamError, AbortError, NodeError, PaymentRejectedError, SpendingLimitError,
+  InvalidInputError, fromNative, native, nativeSync,
+};

@@ -1,0 +1,10 @@
+// Writes index.d.ts from the type definitions napi-derive recorded while compiling the
+// native module (NAPI_TYPE_DEF_TMP_FOLDER), with the napi-rs CLI's own renderer: what
+// `napi build --dts` does, without its second cargo build for an explicit target.
+//   node scripts/dts.mjs TYPE_DEF_DIR OUT
+import { writeFileSync } from 'node:fs';
+import { generateTypeDef } from '@napi-rs/cli';
+
+const [typeDefDir, out] = process.argv.slice(2);
+const { dts } = await generateTypeDef({ typeDefDir, cwd: process.cwd() });
+writeFileSync(out, dts);

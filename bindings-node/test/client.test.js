@@ -1,0 +1,134 @@
+'use strict';
+// `Client` against an in-process `Localnet`: a provider registers, a buyer rents (job,
+// escrow and stream in one transaction), watches the stream accrue, and closes it; every
+// error class is thrown by a real failure.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const cs = require('..');
+
+const { Client, Localnet } = cs;
+const PROVIDER_KEY = `0x${'66'.repeat(32)}`;
+const BUYER_KEY = `0x${'44'.repeat(32)}`;
+const RATE = 2_000_000_000_000n; // nano-units per second: 2000 base units a second
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('rent → watch → close through Client, amounts as bigint', async (t) => {
+  const localnet = await Localnet.start();
+  t.after(() => localnet.close());
+  const provider = new Client({ node: localnet.nodeUrl, privateKey: PROVIDER_KEY });
+  const buyer = new Client({ node: localnet.nodeUrl, privateKey: BUYER_KEY, contract: localnet.contract });
+  assert.equal(provider.address, cs.addressOf(PROVIDER_KEY));
+  localnet.mint(provider.address, 1_000_000_000n);
+  localnet.mint(buyer.address, '100000000');
+
+  await provider.registerProvider({ gpuType: 'H100', vramGb: 80, pricePerSecond: RATE, stakeAmount: 1000n });
+  const info = await buyer.getProvider({ provider: provider.address });
+  assert.deepEqual(
+    { gpuType: info.gpuType, vramGb: info.vramGb, pricePerSecond: info.pricePerSecond, isActive: info.isActive },
+    { gpuType: 'H100', vramGb: 80n, pricePerSecond: RATE, isActive: true },
+  );
+  assert.equal(await buyer.getProviderPrice({ provider: provider.address }), RATE);
+  assert.deepEqual(await buyer.listProviders({ offset: 0n, limit: 10n }), [provider.address]);
+
+  const before = await buyer.balance(buyer.address);
+  const rented = await buyer.rent({
+    provider: provider.address, dockerImage: 'pytorch:2', asset: '0xa', deposit: 10_000_000n,
+    maxDuration: 3600n, maxRatePerSecond: RATE,
+  });
+  assert.equal(typeof rented.jobId, 'bigint');
+  assert.equal(rented.job, `${buyer.address}/${rented.jobId}`);
+  const job = { payer: buyer.address, jobId: rented.jobId };
+  await provider.startJob({ buyer: buyer.address, jobId: rented.jobId });
+  assert.equal(await buyer.getJobStatus({ buyer: buyer.address, jobId: rented.jobId }), 'Running');
+
+  // Watch it accrue.
+  const owed = [];
+  for (let i = 0; i < 3; i++) {
+    await sleep(1100);
+    owed.push(await buyer.calculateCurrentAmount(job));
+  }
+  assert.ok(owed.every((o) => typeof o === 'bigint'));
+  assert.ok(owed[0] > 0n && owed[1] > owed[0] && owed[2] > owed[1], `owed ${owed}`);
+  assert.equal(await buyer.isStreamActive(job), true);
+
+  await buyer.closeStream(job);
+  const stream = await buyer.getStream(job);
+  assert.equal(stream.isClosed, true);
+  assert.equal(stream.ratePerSecond, RATE);
+  assert.equal(stream.deposited, 10_000_000n);
+  const active = stream.closedAt - stream.windowStart - stream.excludedSeconds;
+  assert.equal(stream.paid, BigInt(cs.raw.streamOwed('10000000', RATE.toString(), active.toString())));
+  assert.ok(stream.paid > 0n);
+  // The rest of the escrow went back: the buyer lost exactly what the provider earned.
+  assert.equal(before - (await buyer.balance(buyer.address)), stream.paid);
+});
+
+test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
+  const localnet = await Localnet.start();
+  t.after(() => localnet.close());
+  const buyer = new Client({ node: localnet.nodeUrl, privateKey: BUYER_KEY });
+  localnet.mint(buyer.address, 1_000_000n);
+
+  await assert.rejects(buyer.getStream({ payer: buyer.address, jobId: 7n }), (e) => {
+    assert.ok(e instanceof cs.AbortError && e instanceof cs.ComputeStreamError);
+    assert.equal(e.code, 'ABORT');
+    assert.equal(e.abortName, 'E_STREAM_NOT_FOUND');
+    assert.equal(e.module, 'payment_stream');
+    return true;
+  });
+  await assert.rejects(buyer.closeStream({ payer: buyer.address, jobId: 1n }), { code: 'ABORT', abortName: 'E_STREAM_NOT_FOUND' });
+
+  await assert.rejects(buyer.topUp({ payer: buyer.address, jobId: 1, amount: 2 ** 53 }), (e) => {
+    assert.ok(e instanceof cs.InvalidInputError);
+    assert.equal(e.code, 'INVALID_INPUT');
+    assert.match(e.message, /topUp: amount.*2\^53/);
+    return true;
+  });
+  await assert.rejects(buyer.topUp({ payer: buyer.address, jobId: 1n }), { code: 'INVALID_INPUT', message: /amount is missing/ });
+  await assert.rejects(buyer.cancelJob({ jobId: 1n, job: 1n }), { code: 'INVALID_INPUT', message: /unknown argument job/ });
+  // The core refuses what JavaScript cannot: a u64 out of range, an address that is not one.
+  await assert.rejects(buyer.cancelJob({ jobId: 2n ** 64n }), { code: 'INVALID_INPUT', coreCode: 'INVALID_INPUT' });
+  await assert.rejects(buyer.getJob({ buyer: 'not-an-address', jobId: 1n }), { code: 'INVALID_INPUT' });
+  const readOnly = new Client({ node: localnet.nodeUrl });
+  assert.equal(readOnly.address, null);
+  await assert.rejects(readOnly.cancelJob({ jobId: 1n }), { code: 'INVALID_INPUT', message: /no privateKey/ });
+  assert.throws(() => new Client({}), { code: 'INVALID_INPUT' });
+
+  const stopped = await Localnet.start();
+  const url = stopped.nodeUrl;
+  await stopped.close();
+  await stopped.close(); // idempotent
+  await assert.rejects(new Client({ node: url }).nowSeconds(), (e) => {
+    assert.ok(e instanceof cs.NodeError);
+    assert.equal(e.code, 'NODE');
+    assert.equal(e.coreCode, 'TRANSPORT');
+    return true;
+  });
+});
+
+test('every entry function and view of the contracts is a Client method', () => {
+  const abi = Client.abi();
+  assert.equal(abi.filter((f) => f.kind === 'entry').length, 20);
+  for (const f of abi) {
+    const name = f.name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+    assert.equal(typeof Client.prototype[name], 'function', name);
+  }
+});
+
+test('a process that starts a Localnet and closes it exits by itself', () => {
+  const { spawnSync } = require('node:child_process');
+  const script = `
+    const { Localnet, Client } = require(${JSON.stringify(require.resolve('..'))});
+    (async () => {
+      const localnet = await Localnet.start();
+      const client = new Client({ node: localnet.nodeUrl });
+      console.log(String(await client.nowSeconds() > 0n));
+      await localnet.close();
+    })();
+  `;
+  // The timeout only guards against a hang; the assertion is on how the child ended.
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(child.signal, null, 'the child was still running: a handle kept it alive');
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout.trim(), 'true');
+});
