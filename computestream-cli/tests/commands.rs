@@ -485,3 +485,20 @@ async fn the_demo_runs_against_another_node_with_its_faucet() {
         "{r}"
     );
 }
+
+#[test]
+fn the_demo_sells_through_the_provider_daemon_and_its_checks_hold() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_computestream"))
+        .args(["demo", "--daemon", "--seconds", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("workload  training step 1"), "{text}");
+    assert_eq!(text.matches(": ok").count(), 4, "{text}");
+    assert!(!text.contains("FAILED"), "{text}");
+}

@@ -17,6 +17,8 @@ use super::{Progress, failed};
 pub(super) struct Chain {
     /// The faucet: the node's host, without /v1.
     faucet: String,
+    /// The node API's URL.
+    node_url: String,
     /// The node API.
     pub(super) node: Arc<AptosLedger>,
     /// The contracts over `node`.
@@ -106,6 +108,7 @@ pub(super) async fn start_chain(
     }
     Ok(Chain {
         faucet,
+        node_url: node_url.clone(),
         node,
         client,
         network,
@@ -114,6 +117,11 @@ pub(super) async fn start_chain(
 }
 
 impl Chain {
+    /// The node API's URL.
+    pub(super) fn node_url(&self) -> &str {
+        &self.node_url
+    }
+
     /// The stream and the chain's time.
     pub(super) async fn stream_now(&self, job: JobId) -> Result<(Stream, u64), String> {
         let s: Stream = self

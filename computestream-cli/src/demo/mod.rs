@@ -5,6 +5,7 @@
 //! shows the accrual, completion, close, refund, and a receipt with a conservation check.
 
 mod chain;
+mod daemon;
 mod receipt;
 
 use std::process::ExitCode;
@@ -41,8 +42,12 @@ pub(crate) struct DemoArgs {
     #[arg(long, default_value = "every-second")]
     pub(crate) policy: String,
     /// Advance a simulated clock instead of waiting in real time.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "daemon")]
     pub(crate) simulated: bool,
+    /// Sell through the provider daemon (`computestream provider serve`, started as a child
+    /// process with a harmless workload) and rent from it as any buyer does.
+    #[arg(long)]
+    pub(crate) daemon: bool,
 }
 
 /// Runs the demo and prints its receipt; the exit code says whether every check held.
@@ -51,6 +56,18 @@ pub(crate) async fn main(
     node: Option<&str>,
     json_out: bool,
 ) -> Result<ExitCode, String> {
+    if args.daemon {
+        let progress = Progress { verbose: true };
+        let chain = start_chain(node, false, progress).await?;
+        let (parties, fee_payer, coin) = fund_accounts(&chain, progress).await?;
+        let outcome = daemon::run(args, &chain, &parties, &fee_payer, &coin, progress).await;
+        chain.stop().await;
+        return Ok(if outcome?.ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let receipt = run(args, node, !json_out).await?;
     if json_out {
         println!(
@@ -438,6 +455,7 @@ mod tests {
             seconds: 5,
             policy: "every-second".into(),
             simulated: true,
+            daemon: false,
         };
         let r = run(&args, None, false).await.unwrap();
         assert!(r.ok(), "{:?}", r.checks);
