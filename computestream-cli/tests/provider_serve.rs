@@ -713,3 +713,51 @@ async fn sign_hex(env: &Env, call: &computestream_core::contract::Call) -> Strin
     let signed = env.chain.sign(&env.buyer, payload).await.unwrap();
     format!("0x{}", hex::encode(aptos_bcs::to_bytes(&signed).unwrap()))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_is_sold_with_exact_and_verified_by_bearer() {
+    let env = setup().await;
+    let http = computestream_core::http_client();
+    let other = format!("{}/api/v1/compute/access/0xbeef", env.url);
+    let refused = http.get(&other).send().await.unwrap();
+    assert_eq!(
+        refused.status().as_u16(),
+        404,
+        "another provider: before any payment"
+    );
+
+    let url = format!(
+        "{}/api/v1/compute/access/{}",
+        env.url,
+        env.provider.to_long_string()
+    );
+    let node = Arc::new(AptosLedger::new(&env.node, LOCAL_CONTRACT_ADDRESS).unwrap());
+    let price = 60 * PER_SECOND; // one minute at the on-chain price
+    let paying = PayingClient::new(env.buyer.clone(), node, SpendingPolicy::new(price, price));
+    let paid = paying.get(&url).await.unwrap();
+    assert_eq!(paid.response.status().as_u16(), 200);
+    assert_eq!(paid.requirements.as_ref().unwrap().scheme, "exact");
+    let body: Value = paid.response.json().await.unwrap();
+    let token = body["token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 64);
+    assert_eq!(env.usdc_of(env.provider).await, price);
+    assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS - price);
+
+    let verify = format!("{url}/verify");
+    let ok = http.get(&verify).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let ok: Value = ok.json().await.unwrap();
+    assert_eq!(ok["expires_at"], body["expires_at"]);
+    let bad = http
+        .get(&verify)
+        .bearer_auth("0".repeat(64))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 401);
+    let none = http.get(&verify).send().await.unwrap();
+    assert_eq!(none.status().as_u16(), 401);
+    // The hourly cap is spent: a second token is refused before anything is signed.
+    assert!(paying.get(&url).await.is_err());
+    assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS - price);
+}

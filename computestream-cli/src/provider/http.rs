@@ -38,7 +38,7 @@ pub(crate) struct ExecuteRequest {
 }
 
 /// The daemon's routes, the compute endpoint behind `gate`.
-pub(crate) fn router(daemon: Arc<Daemon>, gate: Arc<Gate>) -> Router {
+pub(crate) fn router(daemon: Arc<Daemon>, gate: Arc<Gate>, access_gate: Arc<Gate>) -> Router {
     let execute = post(execute)
         .layer(X402Layer::new(gate))
         // Outermost: a refused image never reaches the gate, so it is never asked to pay.
@@ -48,6 +48,20 @@ pub(crate) fn router(daemon: Arc<Daemon>, gate: Arc<Gate>) -> Router {
         .route("/api/v1/jobs/{payer}/{id}/status", get(status))
         .route("/api/v1/jobs/{payer}/{id}/logs", get(logs))
         .route("/api/v1/compute/execute", execute)
+        .route(
+            "/api/v1/compute/access/{provider}",
+            get(super::access::issue)
+                .layer(X402Layer::new(access_gate))
+                // Outermost: another provider's address is refused before any payment.
+                .layer(middleware::from_fn_with_state(
+                    daemon.clone(),
+                    super::access::only_this_provider,
+                )),
+        )
+        .route(
+            "/api/v1/compute/access/{provider}/verify",
+            get(super::access::verify),
+        )
         .route("/api/v1/providers/register", post(super::api::register))
         .route("/api/v1/jobs/create", post(super::api::create))
         .with_state(daemon)

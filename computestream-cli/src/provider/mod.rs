@@ -5,6 +5,7 @@
 //!
 //! With `--state-dir` it survives a crash: see [`state`].
 
+mod access;
 mod api;
 mod http;
 mod rental;
@@ -26,7 +27,7 @@ use computestream_x402::facilitator::Facilitator;
 use computestream_x402::gate::Gate;
 use computestream_x402::http::HttpFacilitator;
 use computestream_x402::http::ServeLimits;
-use computestream_x402::schemes::StreamTerms;
+use computestream_x402::schemes::{StreamTerms, exact_requirements};
 use computestream_x402::wire::ResourceInfo;
 use computestream_x402::{LocalFacilitator, Network};
 
@@ -88,6 +89,13 @@ pub(crate) struct ServeArgs {
     /// a restart (even after `kill -9`) finalizes what was left and refuses replays.
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Price of an access token (`GET /api/v1/compute/access/ADDRESS`, x402 `exact`), base
+    /// units [default: one minute at the on-chain price].
+    #[arg(long)]
+    access_price: Option<u64>,
+    /// How long an access token is valid, seconds.
+    #[arg(long, default_value_t = 3600)]
+    access_seconds: u64,
 }
 
 /// Where and as whom the daemon runs: the global options, resolved.
@@ -132,10 +140,14 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
     publish_endpoint(&client, &signer, &public_url).await?;
 
     let state = args.state_dir.as_deref().map(StateDir::open).transpose()?;
-    let mut gate = gate(&client, node.network, &signer, args, &public_url).await?;
+    let (mut gate, mut access_gate) =
+        gates(&client, node.network, &signer, args, &public_url).await?;
     if let Some(state) = &state {
         gate = gate
             .with_served_once_store(state.served_once())
+            .map_err(|e| format!("--state-dir: {e}"))?;
+        access_gate = access_gate
+            .with_served_once_store(state.served_once_access())
             .map_err(|e| format!("--state-dir: {e}"))?;
     }
     let (driver, events) = Driver::new(
@@ -158,10 +170,19 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
         grace: Duration::from_secs(args.grace),
         public_url: public_url.clone(),
     };
-    let daemon = Daemon::new(client, signer.clone(), driver, events, policy, state);
+    let access = access::AccessTokens::new(Duration::from_secs(args.access_seconds));
+    let daemon = Daemon::new(
+        client,
+        signer.clone(),
+        driver,
+        events,
+        policy,
+        state,
+        access,
+    );
     // Before serving: what a crash left behind is stopped and settled first.
     daemon.recover().await;
-    let app = http::router(daemon.clone(), Arc::new(gate));
+    let app = http::router(daemon.clone(), Arc::new(gate), Arc::new(access_gate));
     println!(
         "serving {public_url} as provider {} (listening on {bound})",
         signer.address().to_long_string()
@@ -243,14 +264,15 @@ async fn publish_endpoint(client: &Client, signer: &Signer, url: &str) -> Result
     Ok(())
 }
 
-/// The `stream` gate for the compute endpoint, at the provider's on-chain price.
-async fn gate(
+/// The `stream` gate for the compute endpoint, at the provider's on-chain price, and the
+/// `exact` gate for access tokens.
+async fn gates(
     client: &Client,
     network: Network,
     signer: &Signer,
     args: &ServeArgs,
     public_url: &str,
-) -> Result<Gate, String> {
+) -> Result<(Gate, Gate), String> {
     let asset = match &args.asset {
         Some(a) => AssetId(parse_address(a).map_err(|e| format!("--asset: {e}"))?),
         None => AssetId::NATIVE,
@@ -295,8 +317,39 @@ async fn gate(
         description: Some("GPU seconds, billed per second while the stream pays".into()),
         mime_type: Some("application/json".into()),
     };
-    Ok(Gate::new(facilitator, resource, vec![requirements])
-        .with_stream_admission(ledger, Some(client.contract())))
+    let access_price = match args.access_price {
+        Some(p) => p,
+        None => u64::try_from(
+            terms
+                .rate
+                .nanos_per_second()
+                .saturating_mul(60)
+                .div_ceil(1_000_000_000),
+        )
+        .map_err(|_| "--access-price: one minute at the price is above u64")?,
+    };
+    let access = Gate::new(
+        facilitator.clone(),
+        ResourceInfo {
+            url: format!(
+                "{public_url}/api/v1/compute/access/{}",
+                signer.address().to_long_string()
+            ),
+            description: Some(format!("an access token valid {} s", args.access_seconds)),
+            mime_type: Some("application/json".into()),
+        },
+        vec![exact_requirements(
+            network,
+            asset,
+            signer.address(),
+            access_price.max(1),
+            60,
+            fee_payer,
+        )],
+    );
+    let stream = Gate::new(facilitator, resource, vec![requirements])
+        .with_stream_admission(ledger, Some(client.contract()));
+    Ok((stream, access))
 }
 
 /// A private key file.

@@ -122,6 +122,8 @@ pub(crate) struct Daemon {
     shutdown: watch::Sender<bool>,
     /// `--state-dir`, if given.
     state: Option<StateDir>,
+    /// The access tokens sold.
+    pub(crate) access: super::access::AccessTokens,
 }
 
 impl Daemon {
@@ -133,6 +135,7 @@ impl Daemon {
         events: mpsc::UnboundedReceiver<DriverEvent>,
         policy: Policy,
         state: Option<StateDir>,
+        access: super::access::AccessTokens,
     ) -> Arc<Daemon> {
         let daemon = Arc::new(Daemon {
             client,
@@ -143,6 +146,7 @@ impl Daemon {
             tasks: tokio::sync::Mutex::new(JoinSet::new()),
             shutdown: watch::channel(false).0,
             state,
+            access,
         });
         tokio::spawn(route_events(Arc::downgrade(&daemon), events));
         daemon

@@ -1,6 +1,7 @@
 //! `--state-dir`: what the daemon keeps on disk so a crash (even `kill -9`) loses nothing.
 //!
-//! - `served-once.json`: the gate's served payments (a replay after a restart is refused);
+//! - `served-once.json`, `served-once-access.json`: the gates' served payments (a replay
+//!   after a restart is refused);
 //! - `scheduler.json`: the settlement driver's checkpoint;
 //! - `rentals/BUYER-ID.json`: one record per rental from the moment it is claimed until its
 //!   stream is closed on chain, with the workload's process group once it runs.
@@ -49,6 +50,11 @@ impl StateDir {
     /// The gate's served-once file.
     pub(crate) fn served_once(&self) -> PathBuf {
         self.root.join("served-once.json")
+    }
+
+    /// The access-token gate's served-once file.
+    pub(crate) fn served_once_access(&self) -> PathBuf {
+        self.root.join("served-once-access.json")
     }
 
     /// The driver's checkpoint file.
