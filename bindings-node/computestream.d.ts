@@ -158,6 +158,10 @@ export declare class AbortError extends ComputeStreamError {
 /** The node failed or refused (`coreCode`: `TRANSPORT`, `REJECTED`, `NOT_FOUND`, ...). */
 export declare class NodeError extends ComputeStreamError {
   readonly code: 'NODE';
+  /** Whether trying again may succeed. */
+  readonly retryable: boolean | null;
+  /** The node's HTTP status, when it answered with an error status. */
+  readonly status: number | null;
 }
 /** The server refused a payment. */
 export declare class PaymentRejectedError extends ComputeStreamError {

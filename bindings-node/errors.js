@@ -23,10 +23,16 @@ class AbortError extends ComputeStreamError {
   }
 }
 
-/** The node failed, refused the transaction or answered what does not decode (`coreCode` says which). */
+/**
+ * The node failed, refused the transaction or answered what does not decode (`coreCode` says
+ * which); `retryable`: whether trying again may succeed; `status`: the node's HTTP status when it
+ * answered with an error status.
+ */
 class NodeError extends ComputeStreamError {
   constructor(message, detail = {}) {
     super(message, { ...detail, code: 'NODE' });
+    this.retryable = detail.retryable ?? null;
+    this.status = detail.status ?? null;
   }
 }
 

@@ -11,9 +11,13 @@ fn thrown(detail: Value) -> napi::Error {
     napi::Error::from_reason(detail.to_string())
 }
 
-/// A core error, with the abort's name, module and code when it is one.
+/// A core error, with the abort's name, module and code when it is one, and whether trying
+/// again may succeed and the node's HTTP status when the node failed.
 pub(crate) fn core(e: computestream_core::Error) -> napi::Error {
-    let mut detail = json!({"code": e.code(), "message": e.to_string()});
+    let mut detail = json!({"code": e.code(), "message": e.to_string(), "retryable": e.is_retryable()});
+    if let computestream_core::Error::Transport { status, .. } = &e {
+        detail["status"] = json!(status);
+    }
     if let Some(abort) = e.abort_code() {
         detail["abortName"] = abort.name().into();
         detail["module"] = abort.module().name().into();

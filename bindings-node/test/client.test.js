@@ -102,8 +102,27 @@ test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
     assert.ok(e instanceof cs.NodeError);
     assert.equal(e.code, 'NODE');
     assert.equal(e.coreCode, 'TRANSPORT');
+    assert.equal(e.retryable, true);
+    assert.equal(e.status, null, 'nothing answered');
     return true;
   });
+  // A node that answers 503 keeps its status.
+  const overloaded = require('node:http').createServer((req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: 'overloaded', error_code: 'internal_error', vm_error_code: null }));
+  });
+  await new Promise((resolve) => overloaded.listen(0, '127.0.0.1', resolve));
+  try {
+    const node = `http://127.0.0.1:${overloaded.address().port}/v1`;
+    await assert.rejects(new Client({ node }).nowSeconds(), (e) => {
+      assert.ok(e instanceof cs.NodeError, String(e));
+      assert.equal(e.status, 503);
+      assert.equal(e.retryable, true);
+      return true;
+    });
+  } finally {
+    overloaded.close();
+  }
 });
 
 test('every entry function and view of the contracts is a Client method', () => {

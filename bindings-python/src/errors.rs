@@ -7,7 +7,7 @@
 //! ├── AbortError                       .module, .abort_code, .name
 //! │   ├── ProviderRegistryError, JobRegistryError, EscrowError, PaymentStreamError
 //! │   └── FungibleAssetError
-//! ├── NodeError                        .error_code (the node's VM status), .retryable
+//! ├── NodeError                        .error_code (the node's VM status), .retryable, .status
 //! ├── PaymentRequired                  a 402 this client cannot answer
 //! │   └── SpendingLimitExceeded        the spending policy refused
 //! └── PaymentRejected                  .invalid_reason: the server refused the payment
@@ -193,14 +193,22 @@ pub(crate) fn core(e: computestream_core::Error) -> PyErr {
         computestream_core::Error::ExecutionFailed { vm_status, .. } => Some(vm_status.clone()),
         _ => None,
     };
+    let status = match &e {
+        computestream_core::Error::Transport { status, .. } => *status,
+        _ => None,
+    };
     let retryable = e.is_retryable();
-    build(
+    let err = build(
         e.to_string(),
         e.code(),
         e.abort_name(),
         &[("error_code", error_code)],
         Some(retryable),
-    )
+    );
+    Python::attach(|py| {
+        let _ = err.value(py).setattr("status", status);
+    });
+    err
 }
 
 /// An x402 client error (a refusal keeps the server's reason).

@@ -123,6 +123,30 @@ async def test_each_error_class_is_raised_by_a_real_failure(net):
     with pytest.raises(cs.NodeError) as e:
         await cs.AsyncClient("http://127.0.0.1:9", private_key=BUYER_KEY).now()
     assert e.value.code == "TRANSPORT" and e.value.retryable is True
+    assert e.value.status is None  # nothing answered
+    # A node that answers 503 keeps its status.
+    import http.server, threading
+
+    class Overloaded(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b'{"message": "overloaded", "error_code": "internal_error", "vm_error_code": null}'
+            self.send_response(503)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Overloaded)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(cs.NodeError) as e:
+            await cs.AsyncClient(f"http://127.0.0.1:{server.server_port}/v1").now()
+        assert (e.value.status, e.value.retryable) == (503, True), e.value
+    finally:
+        server.shutdown()
 
 
 def test_blocking_client_from_threads(net):

@@ -129,6 +129,8 @@ pub enum Error {
         message: String,
         /// Whether trying again may succeed.
         retryable: bool,
+        /// The node's HTTP status, when it answered with an error status.
+        status: Option<u16>,
     },
     /// An error from aptos-sdk (signing, BCS, REST).
     #[error(transparent)]
@@ -225,6 +227,7 @@ mod tests {
             Error::Transport {
                 message: "x".into(),
                 retryable: true,
+                status: None,
             },
             Error::Aptos(aptos_sdk::AptosError::Internal("x".into())),
         ];

@@ -42,6 +42,7 @@ impl Ledger for Faulty {
         let lost = |what: &str| Error::Transport {
             message: what.into(),
             retryable: true,
+            status: None,
         };
         if roll < 0.15 {
             self.injected.lock().unwrap().0 += 1;

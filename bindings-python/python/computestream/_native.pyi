@@ -88,6 +88,7 @@ class NodeError(ComputeStreamError):
     """The node refused (REJECTED, EXECUTION_FAILED), failed or was unreachable (TRANSPORT)."""
     error_code: Optional[str]
     retryable: bool
+    status: Optional[int]
 
 class PaymentRequired(ComputeStreamError):
     """A 402 this client cannot answer (INVALID_CHALLENGE, UNSUPPORTED_SCHEME_OR_NETWORK)."""

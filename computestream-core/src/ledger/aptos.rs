@@ -107,6 +107,7 @@ impl AptosLedger {
                 return Err(Error::Transport {
                     message: format!("transaction {hash} not committed after {WAIT_TIMEOUT:?}"),
                     retryable: true,
+                    status: None,
                 });
             }
             tokio::time::sleep(delay).await;
@@ -181,12 +182,14 @@ fn node_error(e: AptosError, contract: AccountAddress) -> Error {
                 _ => Error::Transport {
                     message: format!("HTTP {status_code}: {message}"),
                     retryable: status_code >= 500 || status_code == 429,
+                    status: Some(status_code),
                 },
             }
         }
         AptosError::Http(e) => Error::Transport {
             message: e.to_string(),
             retryable: true,
+            status: None,
         },
         other => Error::Aptos(other),
     }

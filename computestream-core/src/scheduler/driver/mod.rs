@@ -404,6 +404,7 @@ impl Running {
         self.task.await.map_err(|e| Error::Transport {
             message: format!("driver task: {e}"),
             retryable: false,
+            status: None,
         })?
     }
 }
