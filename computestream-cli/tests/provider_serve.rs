@@ -761,3 +761,35 @@ async fn an_access_token_is_sold_with_exact_and_verified_by_bearer() {
     assert!(paying.get(&url).await.is_err());
     assert_eq!(env.usdc_of(env.buyer.address()).await, BUYER_FUNDS - price);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_that_stops_marks_its_provider_unavailable_and_a_restart_available() {
+    let mut env = setup().await;
+    assert!(
+        env.chain
+            .get_provider(env.provider)
+            .await
+            .unwrap()
+            .is_active
+    );
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(env.daemon.0.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = env.daemon.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !env.chain
+            .get_provider(env.provider)
+            .await
+            .unwrap()
+            .is_active
+    );
+    let (daemon, _) = spawn_daemon(&env.node, env.dir.path(), env.usdc, MAX_DURATION, &[]).await;
+    env.daemon = daemon;
+    assert!(
+        env.chain
+            .get_provider(env.provider)
+            .await
+            .unwrap()
+            .is_active
+    );
+}

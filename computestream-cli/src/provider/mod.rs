@@ -183,6 +183,8 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
     // Before serving: what a crash left behind is stopped and settled first.
     daemon.recover().await;
     let app = http::router(daemon.clone(), Arc::new(gate), Arc::new(access_gate));
+    // Installed before the line that says the daemon serves: a SIGTERM after it stops cleanly.
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     println!(
         "serving {public_url} as provider {} (listening on {bound})",
         signer.address().to_long_string()
@@ -192,11 +194,15 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
     // the server waits for its connections to finish.
     let stopping = daemon.clone();
     let shutdown = async move {
-        stop_signal().await;
+        stop_signal(term).await;
         stopping.begin_shutdown();
     };
     computestream_x402::http::serve(listener, app, ServeLimits::default(), shutdown).await;
     daemon.shut_down().await;
+    // Gone: buyers looking for a provider should not find this one available.
+    if let Err(e) = daemon.client.update_availability(&signer, false).await {
+        eprintln!("update_availability(false): {e}");
+    }
     running
         .stop()
         .await
@@ -204,9 +210,9 @@ pub(crate) async fn serve(node: Node, args: &ServeArgs) -> Result<ExitCode, Stri
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+/// Ctrl-C or SIGTERM (`term`: the SIGTERM stream, installed before the daemon says it serves,
+/// so a SIGTERM right after that line is a clean stop).
+async fn stop_signal(mut term: Option<tokio::signal::unix::Signal>) {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}

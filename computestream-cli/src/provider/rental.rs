@@ -310,7 +310,12 @@ impl Daemon {
                     s.exit_code = status.code();
                     s.signal = std::os::unix::process::ExitStatusExt::signal(status);
                 });
-                status.success()
+                let reason = rental
+                    .status
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .stop_reason;
+                status.success() || ended_as_asked(reason, status)
             }
             Err(e) => {
                 rental.update(|s| s.error = Some(e.clone()));
@@ -391,6 +396,17 @@ impl Daemon {
         });
         workload.stop(self.policy.grace).await
     }
+}
+
+/// Whether a workload the daemon stopped because the rental ended (depleted, paused, closed,
+/// its time up: not a shutdown of the daemon) died of the daemon's signal: the rental ran its
+/// course, so the job is completed, not failed.
+fn ended_as_asked(reason: Option<StopReason>, status: &ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    let by_our_signal = matches!(status.signal(), Some(15 | 9))
+        // A shell reports a child killed by a signal as 128 + the signal.
+        || matches!(status.code(), Some(143 | 137));
+    by_our_signal && reason.is_some_and(|r| r != StopReason::Shutdown)
 }
 
 /// SIGTERM to a workload group of a previous run, SIGKILL if it is still there after `grace`.
@@ -523,6 +539,19 @@ mod tests {
         s.deposited = 1_000_000;
         assert_eq!(stop_reason(&s, 109), None);
         assert_eq!(stop_reason(&s, 110), Some(StopReason::MaxDuration));
+    }
+
+    #[test]
+    fn a_workload_killed_because_its_rental_ended_completed_its_job() {
+        use std::os::unix::process::ExitStatusExt;
+        let term = ExitStatus::from_raw(15); // killed by SIGTERM
+        let exit_143 = ExitStatus::from_raw(143 << 8);
+        let exit_3 = ExitStatus::from_raw(3 << 8);
+        assert!(ended_as_asked(Some(StopReason::Closed), &term));
+        assert!(ended_as_asked(Some(StopReason::Depleted), &exit_143));
+        assert!(!ended_as_asked(Some(StopReason::Closed), &exit_3));
+        assert!(!ended_as_asked(Some(StopReason::Shutdown), &term));
+        assert!(!ended_as_asked(None, &term), "killed by someone else");
     }
 
     #[test]

@@ -16,12 +16,20 @@ const COMMAND: &str = "{command...}";
 
 impl Template {
     /// Splits `text` by POSIX shell-word rules (quotes and backslashes group words; nothing
-    /// is expanded). `{command...}` must stand alone as a word.
+    /// is expanded). `{image}` and `{command...}` must each stand alone as a word.
     pub(crate) fn parse(text: &str) -> Result<Template, String> {
         let words =
             shlex::split(text).ok_or_else(|| format!("--exec {text:?}: unbalanced quotes"))?;
         if words.is_empty() {
             return Err("--exec: empty template".into());
+        }
+        if let Some(w) = words
+            .iter()
+            .find(|w| w.contains(IMAGE) && w.as_str() != IMAGE)
+        {
+            return Err(format!(
+                "--exec: {IMAGE} must be a word of its own (so no shell can see it), not {w:?}"
+            ));
         }
         if let Some(w) = words
             .iter()
@@ -34,15 +42,19 @@ impl Template {
         Ok(Template { words })
     }
 
-    /// The argv for a rental: `{image}` replaced (inside any word) by `image`, each
-    /// `{command...}` word replaced by the words of `command`.
+    /// The argv for a rental: each `{image}` word replaced by `image`, each `{command...}`
+    /// word by the words of `command`.
     pub(crate) fn argv(&self, image: &str, command: &[String]) -> Vec<String> {
         let mut argv = Vec::with_capacity(self.words.len() + command.len());
         for word in &self.words {
             if word == COMMAND {
                 argv.extend(command.iter().cloned());
             } else {
-                argv.push(word.replace(IMAGE, image));
+                argv.push(if word == IMAGE {
+                    image.to_string()
+                } else {
+                    word.clone()
+                });
             }
         }
         argv
@@ -145,12 +157,6 @@ mod tests {
             t.argv("x:1", &[]),
             strings(&["run", "--label", "a b", "x:1", "--end"])
         );
-        assert_eq!(
-            Template::parse("--name=job-{image}")
-                .unwrap()
-                .argv("i", &[]),
-            strings(&["--name=job-i"])
-        );
     }
 
     #[test]
@@ -158,6 +164,9 @@ mod tests {
         assert!(Template::parse("").is_err());
         assert!(Template::parse("run 'unterminated").is_err());
         assert!(Template::parse("run --cmd={command...}").is_err());
+        // Inside a word the image could reach a shell (`sh -c "run {image}"`): refused.
+        assert!(Template::parse("--name=job-{image}").is_err());
+        assert!(Template::parse("sh -c 'docker run {image}'").is_err());
     }
 
     #[test]
