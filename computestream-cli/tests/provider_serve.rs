@@ -793,3 +793,29 @@ async fn a_daemon_that_stops_marks_its_provider_unavailable_and_a_restart_availa
             .is_active
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_that_is_not_the_nodes_is_refused_at_start() {
+    let env = setup().await;
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_computestream"))
+        .current_dir(env.dir.path())
+        .args([
+            "--node",
+            &env.node,
+            "--key",
+            "provider.key",
+            "--network",
+            "movement:126",
+        ])
+        .args(["provider", "serve", "--port", "0", "--exec", "true"])
+        .env_remove("COMPUTESTREAM_PRIVATE_KEY")
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--network movement:126 is chain id 126, the node's is 4"),
+        "{stderr}"
+    );
+}

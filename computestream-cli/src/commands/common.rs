@@ -42,6 +42,39 @@ pub(super) fn client(cli: &Cli) -> Result<Client, String> {
     Ok(ContractClient::new(Arc::new(ledger), contract))
 }
 
+/// The x402 network: the node's, by its chain id; `--network`, if given, must name the same
+/// (a payment signed for another chain id would be refused at settlement).
+pub(crate) async fn network(
+    cli: &Cli,
+    client: &Client,
+) -> Result<computestream_x402::Network, String> {
+    use computestream_x402::Network;
+    let chain_id = client
+        .ledger()
+        .chain_id()
+        .await
+        .map_err(|e| format!("--node: reading the chain id: {e}"))?
+        .id();
+    let of_node = Network::ALL.into_iter().find(|n| n.chain_id() == chain_id);
+    match (&cli.network, of_node) {
+        (None, Some(n)) => Ok(n),
+        (None, None) => Err(format!(
+            "the node's chain id {chain_id} is no x402 network this build knows: pass --network"
+        )),
+        (Some(name), _) => {
+            let named =
+                Network::from_caip2(name).ok_or_else(|| format!("--network {name}: unknown"))?;
+            if named.chain_id() != chain_id {
+                return Err(format!(
+                    "--network {name} is chain id {}, the node's is {chain_id}",
+                    named.chain_id()
+                ));
+            }
+            Ok(named)
+        }
+    }
+}
+
 /// A job argument, BUYER/ID.
 pub(super) fn job_arg(text: &str) -> Result<JobId, String> {
     text.parse()

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use clap::Args;
 use computestream_core::AptosLedger;
+use computestream_x402::LocalFacilitator;
 use computestream_x402::http::{ServeLimits, facilitator_router, serve};
-use computestream_x402::{LocalFacilitator, Network};
 
 use super::Cli;
 use super::common::{address_arg, node_url, read_signer, socket_addr};
@@ -30,8 +30,7 @@ pub(super) struct FacilitatorArgs {
 pub(super) async fn run(cli: &Cli, args: &FacilitatorArgs) -> Result<ExitCode, String> {
     let fee_payer = read_signer(cli)?;
     let contract = address_arg(&cli.contract, "--contract")?;
-    let network = Network::from_caip2(&cli.network)
-        .ok_or_else(|| format!("--network {}: unknown", cli.network))?;
+    let network = super::common::network(cli, &super::common::client(cli)?).await?;
     let ledger = AptosLedger::new(node_url(cli), contract).map_err(|e| e.to_string())?;
     let facilitator = Arc::new(LocalFacilitator::new(
         ledger,

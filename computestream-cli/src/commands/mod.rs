@@ -45,9 +45,10 @@ pub(crate) struct Cli {
     /// File holding the signer's hex private key.
     #[arg(long, global = true)]
     key: Option<PathBuf>,
-    /// Network name for x402 (aptos:1, aptos:2, movement:126, movement:250, aptos:4).
-    #[arg(long, global = true, default_value = "aptos:4")]
-    network: String,
+    /// Network name for x402 (aptos:1, aptos:2, movement:126, movement:250, aptos:4)
+    /// [default: the one of the node's chain id; given, it must match it].
+    #[arg(long, global = true)]
+    network: Option<String>,
     /// Where the contracts are deployed.
     #[arg(long, global = true, default_value = "0xcafe")]
     contract: String,
@@ -116,7 +117,9 @@ pub(crate) async fn run(cli: &Cli) -> Result<ExitCode, String> {
         Command::Facilitator(args) => facilitator::run(cli, args).await,
         Command::Mcp(args) => {
             let signer = common::read_signer(cli)?;
-            crate::mcp::run(args, common::client(cli)?, signer, &cli.network).await
+            let client = common::client(cli)?;
+            let network = common::network(cli, &client).await?;
+            crate::mcp::run(args, client, signer, network.caip2()).await
         }
     }
 }

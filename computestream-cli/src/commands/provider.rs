@@ -7,7 +7,6 @@ use computestream_core::Rate;
 use computestream_core::contract::{Call, View};
 
 use super::Cli;
-use computestream_x402::Network;
 
 use super::common::{address_arg, execute, node_url, read_signer, view};
 
@@ -99,8 +98,7 @@ pub(super) async fn run(cli: &Cli, cmd: &ProviderCmd) -> Result<ExitCode, String
         }
         ProviderCmd::Deregister => execute(cli, Call::Deregister {}).await,
         ProviderCmd::Serve(args) => {
-            let network = Network::from_caip2(&cli.network)
-                .ok_or_else(|| format!("--network {}: unknown", cli.network))?;
+            let network = super::common::network(cli, &super::common::client(cli)?).await?;
             let node = crate::provider::Node {
                 signer: read_signer(cli)?,
                 url: node_url(cli).to_string(),

@@ -93,6 +93,8 @@ async fn through_daemon(cli: &Cli, args: &RentArgs) -> Result<ExitCode, String> 
         return Err("--command: what should the workload run?".into());
     }
     let client = client(cli)?;
+    let network = super::common::network(cli, &client).await?;
+    let network = network.caip2();
     let signer = Arc::new(read_signer(cli)?);
     let wanted = args
         .provider
@@ -100,17 +102,7 @@ async fn through_daemon(cli: &Cli, args: &RentArgs) -> Result<ExitCode, String> 
         .map(|p| address_arg(p, "--provider"))
         .transpose()?;
     let offer = match &args.via {
-        Some(url) => {
-            via(
-                &client,
-                url,
-                &args.image,
-                &args.command,
-                &cli.network,
-                wanted,
-            )
-            .await?
-        }
+        Some(url) => via(&client, url, &args.image, &args.command, network, wanted).await?,
         None => buyer::find_provider(&client, wanted, &Requirements::default())
             .await
             .map_err(|e| format!("{}: {e}", e.code()))?,
@@ -125,7 +117,7 @@ async fn through_daemon(cli: &Cli, args: &RentArgs) -> Result<ExitCode, String> 
                     image: &args.image,
                     command: &args.command,
                 },
-                &cli.network,
+                network,
             )
             .await
             .map_err(|e| format!("{}: {e}", e.code()))?;
@@ -145,7 +137,7 @@ async fn through_daemon(cli: &Cli, args: &RentArgs) -> Result<ExitCode, String> 
             image: &args.image,
             command: &args.command,
             max_spend: args.max_spend,
-            network: &cli.network,
+            network,
             asset,
         },
     )

@@ -71,7 +71,9 @@ async fn pay(
     let contract = address_arg(&cli.contract, "--contract")?;
     let ledger = Arc::new(AptosLedger::new(node_url(cli), contract).map_err(|e| e.to_string())?);
     let mut policy = SpendingPolicy::new(max_per_payment, max_per_hour);
-    policy.networks = vec![cli.network.clone()];
+    if let Some(network) = &cli.network {
+        policy.networks = vec![network.clone()];
+    }
     let client = PayingClient::new(signer, ledger, policy).with_docker_image(image);
     let paid = client.get(url).await.map_err(|e| e.to_string())?;
     let status = paid.response.status().as_u16();
