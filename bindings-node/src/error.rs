@@ -14,7 +14,8 @@ fn thrown(detail: Value) -> napi::Error {
 /// A core error, with the abort's name, module and code when it is one, and whether trying
 /// again may succeed and the node's HTTP status when the node failed.
 pub(crate) fn core(e: computestream_core::Error) -> napi::Error {
-    let mut detail = json!({"code": e.code(), "message": e.to_string(), "retryable": e.is_retryable()});
+    let mut detail =
+        json!({"code": e.code(), "message": e.to_string(), "retryable": e.is_retryable()});
     if let computestream_core::Error::Transport { status, .. } = &e {
         detail["status"] = json!(status);
     }
