@@ -151,7 +151,7 @@ export declare function decodePayment(header: string): Record<string, unknown>
 /** BCS of the entry function for a call given as JSON. */
 export declare function encodeCall(callJson: string, contract?: string | undefined | null): Buffer
 
-/** r" `escrow::EscrowInfo`. */
+/** `escrow::EscrowInfo`. */
 export interface Escrow {
   payer: string
   jobId: bigint
@@ -184,7 +184,7 @@ export interface GateStep {
   job?: string
 }
 
-/** r" `job_registry::JobInfo`. */
+/** `job_registry::JobInfo`. */
 export interface Job {
   buyer: string
   jobId: bigint
@@ -192,7 +192,7 @@ export interface Job {
   dockerImage: string
   escrowAmount: bigint
   maxDuration: bigint
-  /** r" `Pending`, `Running`, `Completed`, `Failed` or `Cancelled`. */
+  /** `Pending`, `Running`, `Completed`, `Failed` or `Cancelled`. */
   status: string
   createdAt: bigint
   startedAt: bigint
@@ -219,12 +219,12 @@ export interface PaymentAnswer {
   amount: bigint
 }
 
-/** r" `provider_registry::ProviderInfo`. */
+/** `provider_registry::ProviderInfo`. */
 export interface Provider {
   provider: string
   gpuType: string
   vramGb: bigint
-  /** r" Nano-units of the asset per second. */
+  /** Nano-units of the asset per second. */
   pricePerSecond: bigint
   stake: bigint
   isActive: boolean
@@ -254,13 +254,13 @@ export declare function startFacilitator(node: string, network: string, feePayer
 /** Starts an in-memory localnet on a free loopback port (contracts at `0xcafe`, chain id 4). */
 export declare function startLocalnet(): Promise<Localnet>
 
-/** r" `payment_stream::StreamInfo`. */
+/** `payment_stream::StreamInfo`. */
 export interface Stream {
   payer: string
   jobId: bigint
   payee: string
   asset: string
-  /** r" Nano-units of the asset per second. */
+  /** Nano-units of the asset per second. */
   ratePerSecond: bigint
   openedAt: bigint
   windowStart: bigint

@@ -7,4 +7,6 @@ import { generateTypeDef } from '@napi-rs/cli';
 
 const [typeDefDir, out] = process.argv.slice(2);
 const { dts } = await generateTypeDef({ typeDefDir, cwd: process.cwd() });
-writeFileSync(out, dts);
+// Doc comments written by macro_rules! reach napi-derive as raw string literals (`r" text`):
+// keep the text.
+writeFileSync(out, dts.replace(/\/\*\* r" /g, '/** '));
