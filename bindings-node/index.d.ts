@@ -295,9 +295,9 @@ export interface Transaction {
   /** Chain time of its block, microseconds. */
   timestampUsecs: bigint
   /** The job it created (`create_job`, `rent`), as `0x<buyer>/<id>`; `null` if none. */
-  job?: string
+  job: string | null
   /** The id of the job it created; `null` if none. */
-  jobId?: bigint
+  jobId: bigint | null
 }
 
 /** The hash (`0x` + 64 hex) of a signed transaction's BCS. */

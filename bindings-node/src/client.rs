@@ -10,7 +10,7 @@ use std::sync::Arc;
 use computestream_core::contract::{Call, View};
 use computestream_core::types::{self as core_types, AccountAddress, AssetId, JobStatus, Rate};
 use computestream_core::{AptosLedger, ContractClient, Signer, TxnOutcome};
-use napi::bindgen_prelude::BigInt;
+use napi::bindgen_prelude::{BigInt, Either, Null};
 use napi_derive::napi;
 use serde::de::DeserializeOwned;
 
@@ -147,9 +147,9 @@ pub struct Transaction {
     /// Chain time of its block, microseconds.
     pub timestamp_usecs: BigInt,
     /// The job it created (`create_job`, `rent`), as `0x<buyer>/<id>`; `null` if none.
-    pub job: Option<String>,
+    pub job: Either<String, Null>,
     /// The id of the job it created; `null` if none.
-    pub job_id: Option<BigInt>,
+    pub job_id: Either<BigInt, Null>,
 }
 
 impl Transaction {
@@ -162,8 +162,8 @@ impl Transaction {
             sequence_number: outcome.sequence_number.into(),
             vm_status: outcome.vm_status,
             timestamp_usecs: outcome.timestamp_usecs.into(),
-            job: job.map(|j| j.to_string()),
-            job_id: job.map(|j| j.id.into()),
+            job: job.map_or(Either::B(Null), |j| Either::A(j.to_string())),
+            job_id: job.map_or(Either::B(Null), |j| Either::A(j.id.into())),
         })
     }
 }

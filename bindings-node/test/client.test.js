@@ -38,7 +38,9 @@ test('rent → watch → close through Client, amounts as bigint', async (t) => 
   assert.equal(typeof rented.jobId, 'bigint');
   assert.equal(rented.job, `${buyer.address}/${rented.jobId}`);
   const job = { payer: buyer.address, jobId: rented.jobId };
-  await provider.startJob({ buyer: buyer.address, jobId: rented.jobId });
+  const started = await provider.startJob({ buyer: buyer.address, jobId: rented.jobId });
+  assert.strictEqual(started.job, null, 'no job created: null, not undefined');
+  assert.strictEqual(started.jobId, null);
   assert.equal(await buyer.getJobStatus({ buyer: buyer.address, jobId: rented.jobId }), 'Running');
 
   // Watch it accrue.
