@@ -89,7 +89,8 @@ pub(crate) async fn main(
 /// stream is then paid in the native coin.
 async fn run(args: &DemoArgs, node: Option<&str>, verbose: bool) -> Result<Receipt, String> {
     let policy = policy(&args.policy)?;
-    let policy_name = policy.name();
+    // The same policy again, for the receipt's transactions per job-hour.
+    let hour_policy = self::policy(&args.policy)?;
     let progress = Progress { verbose };
     let chain = start_chain(node, args.simulated, progress).await?;
     let (parties, fee_payer, coin) = fund_accounts(&chain, progress).await?;
@@ -107,7 +108,9 @@ async fn run(args: &DemoArgs, node: Option<&str>, verbose: bool) -> Result<Recei
     demo.run_stream(job, &mut scheduler, args).await?;
     let settlements = demo.close_and_refund(job, scheduler).await?;
     gate.stop();
-    let receipt = demo.receipt(job, policy_name, settlements, before).await?;
+    let receipt = demo
+        .receipt(job, &*hour_policy, settlements, before)
+        .await?;
     demo.chain.stop().await;
     Ok(receipt)
 }

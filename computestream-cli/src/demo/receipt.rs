@@ -61,7 +61,7 @@ impl Demo {
     pub(super) async fn receipt(
         &self,
         job: JobId,
-        policy: String,
+        policy: &dyn computestream_core::scheduler::StreamScheduler,
         settlements: u64,
         before: [u64; 2],
     ) -> Result<Receipt, String> {
@@ -99,14 +99,20 @@ impl Demo {
             ),
             ("the stream is closed".to_string(), s.is_closed),
         ];
-        let per_hour = if active == 0 {
-            0.0
-        } else {
-            settlements as f64 * 3_600.0 / active as f64
-        };
+        // The policy over an hour of this stream, funded for the hour (the run itself is too
+        // short to extrapolate from: its first and last seconds are not typical).
+        let mut hour = s.clone();
+        hour.is_closed = false;
+        hour.is_paused = false;
+        hour.paid = 0;
+        hour.excluded_seconds = 0;
+        hour.window_end = hour.window_start.saturating_add(3_600);
+        hour.deposited =
+            u64::try_from(Rate::amount_for(s.rate_per_second, 3_600)).unwrap_or(u64::MAX);
+        let per_hour = computestream_core::scheduler::settlements_over(policy, &hour, 3_600) as f64;
         Ok(Receipt {
             job: job.to_string(),
-            policy,
+            policy: policy.name(),
             rate_per_hour: fmt(Rate::amount_for(s.rate_per_second, 3_600) as u64),
             deposited: fmt(escrow.deposited),
             paid: fmt(escrow.paid),
