@@ -27,7 +27,6 @@ impl Inner {
             Some(c) => parse_addr(c, "contract")?,
             None => LOCAL_CONTRACT_ADDRESS,
         };
-        let node_url = normalize_node_url(node_url);
         let signer = private_key
             .map(Signer::from_private_key)
             .transpose()
@@ -35,11 +34,11 @@ impl Inner {
             .map(Arc::new);
         // reqwest needs a runtime context to be built.
         let _guard = crate::runtime::runtime().enter();
-        let ledger = AptosLedger::new(&node_url, contract).map_err(errors::core)?;
+        let ledger = AptosLedger::new(node_url, contract).map_err(errors::core)?;
         Ok(Inner {
+            node_url: ledger.node_url().to_string(),
             client: ContractClient::new(ledger, contract),
             signer,
-            node_url,
             pid: std::process::id(),
         })
     }
@@ -80,16 +79,6 @@ impl Inner {
             .await
             .map_err(errors::core)?;
         Transaction::from_outcome(out, self.client.contract())
-    }
-}
-
-/// A node URL ends in `/v1`: a localnet's base URL is accepted too.
-fn normalize_node_url(url: &str) -> String {
-    let url = url.trim_end_matches('/');
-    if url.ends_with("/v1") {
-        url.to_string()
-    } else {
-        format!("{url}/v1")
     }
 }
 

@@ -42,9 +42,16 @@ pub struct AptosLedger {
 }
 
 impl AptosLedger {
-    /// The node at `node_url` (ending in `/v1`), with the contracts deployed at `contract`.
+    /// The node at `node_url`, with the contracts deployed at `contract`. The node API is
+    /// served under `/v1`: a URL without it (a node's or a localnet's base URL) gets it
+    /// appended.
     pub fn new(node_url: &str, contract: AccountAddress) -> Result<AptosLedger> {
         let node_url = node_url.trim_end_matches('/');
+        let node_url = &if node_url.ends_with("/v1") {
+            node_url.to_string()
+        } else {
+            format!("{node_url}/v1")
+        };
         let config = AptosConfig::custom(node_url)?.with_timeout(Duration::from_secs(30));
         let node = FullnodeClient::new(config)?;
         Ok(AptosLedger {
@@ -54,6 +61,11 @@ impl AptosLedger {
             contract,
             chain_id: OnceLock::new(),
         })
+    }
+
+    /// The node API's URL (ending in `/v1`).
+    pub fn node_url(&self) -> &str {
+        &self.base
     }
 
     /// Where the contracts are deployed.
@@ -305,6 +317,20 @@ impl Ledger for AptosLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_base_url_gets_the_v1_path_and_a_v1_url_keeps_it() {
+        let at = |url: &str| {
+            AptosLedger::new(url, AccountAddress::ONE)
+                .unwrap()
+                .node_url()
+                .to_string()
+        };
+        assert_eq!(at("http://127.0.0.1:8070"), "http://127.0.0.1:8070/v1");
+        assert_eq!(at("http://127.0.0.1:8070/"), "http://127.0.0.1:8070/v1");
+        assert_eq!(at("http://127.0.0.1:8070/v1/"), "http://127.0.0.1:8070/v1");
+        assert_eq!(at("https://node.example/v1"), "https://node.example/v1");
+    }
 
     #[test]
     fn aborts_parse_from_the_node_status() {
