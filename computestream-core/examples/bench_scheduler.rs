@@ -65,6 +65,10 @@ impl NoopLedger {
 
 #[async_trait]
 impl Ledger for NoopLedger {
+    async fn gas_unit_price(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     async fn chain_id(&self) -> Result<ChainId> {
         Ok(ChainId::new(4))
     }

@@ -25,7 +25,7 @@ use crate::types::{AccountAddress, AssetId};
 pub struct TxnOptions {
     /// `max_gas_amount`.
     pub max_gas_amount: u64,
-    /// `gas_unit_price` (octas).
+    /// `gas_unit_price` (octas): the least paid; the chain's estimate when it asks more.
     pub gas_unit_price: u64,
     /// Expiry, seconds after the chain's current time (never the local clock).
     pub expiration_secs: u64,
@@ -133,6 +133,7 @@ pub struct ContractClient<L: ?Sized> {
     contract: AccountAddress,
     options: TxnOptions,
     chain_id: OnceLock<ChainId>,
+    gas_unit_price: OnceLock<u64>,
     ledger: L,
 }
 
@@ -143,6 +144,7 @@ impl<L: Ledger> ContractClient<L> {
             contract,
             options: TxnOptions::default(),
             chain_id: OnceLock::new(),
+            gas_unit_price: OnceLock::new(),
             ledger,
         }
     }
@@ -150,6 +152,7 @@ impl<L: Ledger> ContractClient<L> {
     /// Changes the gas and expiry settings.
     pub fn with_options(mut self, options: TxnOptions) -> Self {
         self.options = options;
+        self.gas_unit_price = OnceLock::new();
         self
     }
 }
@@ -168,6 +171,18 @@ impl<L: Ledger + ?Sized> ContractClient<L> {
     /// The chain's time in seconds.
     pub async fn now_seconds(&self) -> Result<u64> {
         Ok(self.ledger.now_micros().await? / 1_000_000)
+    }
+
+    /// The gas unit price: the chain's estimate (read once per client) when above
+    /// `options.gas_unit_price`.
+    async fn gas_unit_price(&self) -> Result<u64> {
+        if let Some(price) = self.gas_unit_price.get() {
+            return Ok(*price);
+        }
+        let estimate = self.ledger.gas_unit_price().await?.unwrap_or(0);
+        Ok(*self
+            .gas_unit_price
+            .get_or_init(|| estimate.max(self.options.gas_unit_price)))
     }
 
     async fn chain_id(&self) -> Result<ChainId> {
@@ -193,7 +208,7 @@ impl<L: Ledger + ?Sized> ContractClient<L> {
             sequence,
             payload,
             self.options.max_gas_amount,
-            self.options.gas_unit_price,
+            self.gas_unit_price().await?,
             expiration,
             chain_id,
         );

@@ -28,6 +28,10 @@ struct Faulty {
 
 #[async_trait]
 impl Ledger for Faulty {
+    async fn gas_unit_price(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     async fn chain_id(&self) -> Result<ChainId> {
         self.inner.chain_id().await
     }

@@ -434,6 +434,11 @@ impl LocalLedger {
 #[cfg_attr(not(target_arch = "wasm32"), async_trait)]
 #[cfg_attr(target_arch = "wasm32", async_trait(?Send))]
 impl Ledger for LocalLedger {
+    /// No market here: the caller's own price.
+    async fn gas_unit_price(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     async fn chain_id(&self) -> Result<ChainId> {
         Ok(LOCAL_CHAIN_ID)
     }

@@ -157,6 +157,34 @@ async fn hostile_requests_get_node_errors() {
 }
 
 #[tokio::test]
+async fn the_client_pays_the_gas_price_the_node_estimates() {
+    let (ledger, net) = net().await;
+    let node = Arc::new(AptosLedger::new(&net.node_url(), LOCAL_CONTRACT_ADDRESS).unwrap());
+    assert_eq!(node.gas_unit_price().await.unwrap(), Some(100));
+    let signer = Signer::from_seed("http:gas");
+    ledger
+        .mint(signer.address(), AssetId::NATIVE, 10_000_000_000)
+        .unwrap();
+    let client = ContractClient::new(node.clone(), LOCAL_CONTRACT_ADDRESS);
+    let payload = TransactionPayload::EntryFunction(
+        Call::Deregister {}
+            .entry_function(LOCAL_CONTRACT_ADDRESS)
+            .unwrap(),
+    );
+    let signed = client.sign(&signer, payload.clone()).await.unwrap();
+    assert_eq!(signed.raw_txn.gas_unit_price, 100, "the estimate");
+    // A floor above the estimate wins.
+    let floor = ContractClient::new(node, LOCAL_CONTRACT_ADDRESS).with_options(
+        computestream_core::TxnOptions {
+            gas_unit_price: 150,
+            ..Default::default()
+        },
+    );
+    let signed = floor.sign(&signer, payload).await.unwrap();
+    assert_eq!(signed.raw_txn.gas_unit_price, 150);
+}
+
+#[tokio::test]
 async fn rejections_map_back_to_typed_errors_through_aptos_ledger() {
     let (ledger, net) = net().await;
     let node = AptosLedger::new(&net.node_url(), LOCAL_CONTRACT_ADDRESS).unwrap();

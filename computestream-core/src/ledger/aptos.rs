@@ -235,6 +235,30 @@ impl Ledger for AptosLedger {
             .map_err(|e| Error::decode(format!("ledger_timestamp: {e}")))
     }
 
+    async fn gas_unit_price(&self) -> Result<Option<u64>> {
+        let url = format!("{}/estimate_gas_price", self.base);
+        let transport = |e: reqwest::Error| Error::Transport {
+            message: format!("{url}: {e}"),
+            retryable: true,
+            status: e.status().map(|s| s.as_u16()),
+        };
+        let answer: Value = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(transport)?
+            .json()
+            .await
+            .map_err(transport)?;
+        answer
+            .get("gas_estimate")
+            .and_then(Value::as_u64)
+            .map(Some)
+            .ok_or_else(|| Error::decode(format!("{url}: no gas_estimate in {answer}")))
+    }
+
     async fn sequence_number(&self, account: AccountAddress) -> Result<u64> {
         match self.node.get_sequence_number(account).await {
             Ok(n) => Ok(n),

@@ -131,6 +131,10 @@ pub trait Ledger {
 
     /// A committed transaction by hash.
     async fn transaction_by_hash(&self, hash: HashValue) -> Result<Option<TxnOutcome>>;
+
+    /// The gas unit price the chain asks now (a node's `estimate_gas_price`), if it has one;
+    /// `None`: the caller's own price.
+    async fn gas_unit_price(&self) -> Result<Option<u64>>;
 }
 
 macro_rules! forward_ledger {
@@ -145,6 +149,7 @@ macro_rules! forward_ledger {
             async fn simulate(&self, txn: &SignedTransaction) -> Result<TxnOutcome> { (**self).simulate(txn).await }
             async fn view(&self, request: &ViewRequest) -> Result<Vec<Vec<u8>>> { (**self).view(request).await }
             async fn transaction_by_hash(&self, hash: HashValue) -> Result<Option<TxnOutcome>> { (**self).transaction_by_hash(hash).await }
+            async fn gas_unit_price(&self) -> Result<Option<u64>> { (**self).gas_unit_price().await }
         }
     )*};
 }
