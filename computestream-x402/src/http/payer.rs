@@ -13,7 +13,7 @@ use computestream_core::{Ledger, Signer};
 use super::ClientError;
 use crate::schemes::{TxnParams, pay};
 use crate::wire::{
-    self, PAYMENT_SIGNATURE, PaymentPayloadV1, PaymentRequired, PaymentRequiredV1,
+    self, PAYMENT_SIGNATURE, PaymentPayload, PaymentPayloadV1, PaymentRequired, PaymentRequiredV1,
     PaymentRequirements, ResourceInfo, SettleResponse, X_PAYMENT,
 };
 
@@ -232,36 +232,7 @@ impl Payer {
                 refusals.join("; ")
             }));
         };
-        let amount: u64 = requirements.amount.parse().unwrap_or(u64::MAX);
-        let spent = self.spent_last_hour();
-        if spent.saturating_add(amount) > self.policy.max_per_hour {
-            return Err(ClientError::OverBudget {
-                spent,
-                amount,
-                cap: self.policy.max_per_hour,
-            });
-        }
-        let sequence = self.signer.reserve_sequence_number(&*self.ledger).await?;
-        let now = match self.ledger.now_micros().await {
-            Ok(micros) => micros / 1_000_000,
-            Err(e) => {
-                self.signer.resync();
-                return Err(e.into());
-            }
-        };
-        let payment = match pay(
-            &self.signer,
-            &requirements,
-            resource,
-            TxnParams::new(sequence, now),
-            &self.docker_image,
-        ) {
-            Ok(p) => p,
-            Err(e) => {
-                self.signer.resync();
-                return Err(e.into());
-            }
-        };
+        let (payment, amount) = self.sign(&requirements, resource).await?;
         let (header, value) = match &challenge {
             Challenge::V2(_) => (PAYMENT_SIGNATURE, wire::encode_header(&payment)),
             Challenge::V1(_) => (
@@ -280,6 +251,49 @@ impl Payer {
             requirements,
             amount,
         })
+    }
+
+    /// Signs a payment for `requirements` (which the policy allows) within the hourly budget:
+    /// reserves a sequence number and reads chain time from the ledger, and frees the
+    /// sequence number again when signing fails. Books nothing.
+    async fn sign(
+        &self,
+        requirements: &PaymentRequirements,
+        resource: Option<ResourceInfo>,
+    ) -> Result<(PaymentPayload, u64), ClientError> {
+        let amount: u64 = requirements.amount.parse().unwrap_or(u64::MAX);
+        let spent = self.spent_last_hour();
+        if spent.saturating_add(amount) > self.policy.max_per_hour {
+            return Err(ClientError::OverBudget {
+                spent,
+                amount,
+                cap: self.policy.max_per_hour,
+            });
+        }
+        let sequence = self.signer.reserve_sequence_number(&*self.ledger).await?;
+        let signed = match self.ledger.now_micros().await {
+            Ok(micros) => pay(
+                &self.signer,
+                requirements,
+                resource,
+                TxnParams::new(sequence, micros / 1_000_000),
+                &self.docker_image,
+            )
+            .map_err(ClientError::from),
+            Err(e) => Err(e.into()),
+        };
+        if signed.is_err() {
+            self.signer.resync();
+        }
+        Ok((signed?, amount))
+    }
+
+    /// Books `amount` as spent now.
+    fn book(&self, amount: u64) {
+        self.spent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back((Instant::now(), amount));
     }
 
     /// Whether the paid request's response (its status and receipt header) is a refusal:
@@ -319,10 +333,7 @@ impl Payer {
             return Err(ClientError::Refused { status, reason });
         }
         if settled {
-            self.spent
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push_back((Instant::now(), payment.amount));
+            self.book(payment.amount);
         }
         Ok(receipt)
     }

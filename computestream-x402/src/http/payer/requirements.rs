@@ -2,12 +2,9 @@
 //! requirements themselves and ask a scheme only for its payload (the PyPI `x402` client's
 //! `SchemeNetworkClient.create_payment_payload(requirements)`).
 
-use std::time::Instant;
-
 use serde_json::{Map, Value};
 
 use super::{ClientError, Payer};
-use crate::schemes::{TxnParams, pay};
 use crate::wire::PaymentRequirements;
 
 impl Payer {
@@ -23,40 +20,9 @@ impl Payer {
         if let Some(why) = self.policy.refusal(requirements) {
             return Err(ClientError::NotAllowed(why));
         }
-        let amount: u64 = requirements.amount.parse().unwrap_or(u64::MAX);
-        let spent = self.spent_last_hour();
-        if spent.saturating_add(amount) > self.policy.max_per_hour {
-            return Err(ClientError::OverBudget {
-                spent,
-                amount,
-                cap: self.policy.max_per_hour,
-            });
-        }
-        let sequence = self.signer.reserve_sequence_number(&*self.ledger).await?;
-        let signed = match self.ledger.now_micros().await {
-            Ok(micros) => pay(
-                &self.signer,
-                requirements,
-                None,
-                TxnParams::new(sequence, micros / 1_000_000),
-                &self.docker_image,
-            )
-            .map_err(ClientError::from),
-            Err(e) => Err(e.into()),
-        };
-        match signed {
-            Ok(payment) => {
-                self.spent
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push_back((Instant::now(), amount));
-                Ok(payment.payload)
-            }
-            Err(e) => {
-                self.signer.resync();
-                Err(e)
-            }
-        }
+        let (payment, amount) = self.sign(requirements, None).await?;
+        self.book(amount);
+        Ok(payment.payload)
     }
 }
 
