@@ -1,11 +1,11 @@
 //! `Facilitator`: an x402 facilitator (`computestream_x402::LocalFacilitator` over
-//! `AptosLedger`) served in-process by `computestream_x402::http::serve`, as
+//! `AptosLedger`) served in-process by `computestream_x402::http::FacilitatorServer`, as
 //! `computestream facilitator` serves it: `/verify`, `/settle`, `/supported`.
 
 use std::sync::Arc;
 
 use computestream_core::{AptosLedger, Signer};
-use computestream_x402::http::{ServeLimits, facilitator_router, serve};
+use computestream_x402::http::FacilitatorServer;
 use computestream_x402::{LocalFacilitator, Network};
 use napi_derive::napi;
 
@@ -17,8 +17,7 @@ use crate::error::{address_arg, core, input};
 pub struct Facilitator {
     url: String,
     fee_payer: Option<String>,
-    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
-    task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    server: tokio::sync::Mutex<Option<FacilitatorServer>>,
 }
 
 /// Starts a facilitator for `network` (CAIP-2) over the node API at `node`, sponsoring gas
@@ -45,24 +44,13 @@ pub async fn start_facilitator(
         vec![fee_payer],
     ));
     let fee_payer = facilitator.fee_payer().map(|a| a.to_string());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+    let server = FacilitatorServer::start(facilitator, ([127, 0, 0, 1], 0).into())
         .await
         .map_err(|e| core(e.into()))?;
-    let addr = listener.local_addr().map_err(|e| core(e.into()))?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(
-        listener,
-        facilitator_router(facilitator),
-        ServeLimits::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
     Ok(Facilitator {
-        url: format!("http://{addr}"),
+        url: server.url().to_string(),
         fee_payer,
-        stop: std::sync::Mutex::new(Some(stop)),
-        task: tokio::sync::Mutex::new(Some(task)),
+        server: tokio::sync::Mutex::new(Some(server)),
     })
 }
 
@@ -83,12 +71,9 @@ impl Facilitator {
     /// Stops serving and waits for open requests; idempotent.
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
-        let stop = self.stop.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(stop) = stop {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.lock().await.take() {
-            let _ = task.await;
+        let server = self.server.lock().await.take();
+        if let Some(server) = server {
+            server.stop().await;
         }
         Ok(())
     }

@@ -1,13 +1,13 @@
 //! `Localnet`: the embedded ledger (`computestream_localnet::LocalLedger`) served in-process on
 //! a free loopback port (`server::Localnet::start_local`), with an x402 facilitator
-//! (`LocalFacilitator` behind `facilitator_router`) beside it, for tests and demos.
+//! (`LocalFacilitator` served by `FacilitatorServer`) beside it, for tests and demos.
 
 use std::sync::{Arc, Mutex};
 
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
 use computestream_core::{AssetId, Signer};
 use computestream_localnet::{LocalLedger, ManualClock};
-use computestream_x402::http::{ServeLimits, facilitator_router, serve};
+use computestream_x402::http::FacilitatorServer;
 use computestream_x402::{LocalFacilitator, Network};
 use pyo3::prelude::*;
 
@@ -17,7 +17,7 @@ use crate::runtime::{check_pid, runtime};
 
 struct Running {
     server: computestream_localnet::Localnet,
-    facilitator_stop: tokio::sync::oneshot::Sender<()>,
+    facilitator: FacilitatorServer,
 }
 
 /// An embedded ledger served on a free port: `with Localnet() as net: net.url, net.faucet(addr, amount)`.
@@ -66,38 +66,27 @@ impl Localnet {
             vec![fee_payer],
         );
         let served = ledger.clone();
-        let (server, facilitator_url, facilitator_stop) = py.detach(|| {
+        let (server, facilitator) = py.detach(|| {
             runtime().block_on(async move {
                 let server = computestream_localnet::Localnet::start_local(served)
                     .await
                     .map_err(errors::core)?;
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .map_err(|e| errors::invalid(format!("facilitator port: {e}")))?;
-                let at = listener
-                    .local_addr()
-                    .map_err(|e| errors::invalid(format!("facilitator port: {e}")))?;
-                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-                tokio::spawn(serve(
-                    listener,
-                    facilitator_router(Arc::new(facilitator)),
-                    ServeLimits::default(),
-                    async move {
-                        let _ = stopped.await;
-                    },
-                ));
-                PyResult::Ok((server, format!("http://{at}"), stop))
+                let facilitator =
+                    FacilitatorServer::start(Arc::new(facilitator), ([127, 0, 0, 1], 0).into())
+                        .await
+                        .map_err(|e| errors::invalid(format!("facilitator port: {e}")))?;
+                PyResult::Ok((server, facilitator))
             })
         })?;
         Ok(Localnet {
             url: server.url().to_string(),
             ledger,
             clock,
+            facilitator_url: facilitator.url().to_string(),
             running: Mutex::new(Some(Running {
                 server,
-                facilitator_stop,
+                facilitator,
             })),
-            facilitator_url,
             fee_payer: addr(fee_payer_address),
             pid: std::process::id(),
         })
@@ -191,8 +180,12 @@ impl Localnet {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         if let Some(r) = running {
-            let _ = r.facilitator_stop.send(());
-            py.detach(|| runtime().block_on(r.server.stop()));
+            py.detach(|| {
+                runtime().block_on(async {
+                    r.facilitator.stop().await;
+                    r.server.stop().await;
+                })
+            });
         }
         Ok(())
     }

@@ -21,4 +21,4 @@ pub use client::{ClientError, Paid, PayingClient};
 pub use facilitator::{HttpFacilitator, facilitator_router};
 pub use layer::{X402Layer, X402Service};
 pub use payer::{Payer, Payment, SpendingPolicy};
-pub use serve::{ServeLimits, serve};
+pub use serve::{FacilitatorServer, ServeLimits, serve};

@@ -178,3 +178,45 @@ impl HttpBody for TimeoutBody {
         self.inner.size_hint()
     }
 }
+
+/// A facilitator served in-process (`/verify`, `/settle`, `/supported` under
+/// [`super::facilitator_router`], with [`ServeLimits::default`]) until [`FacilitatorServer::stop`]:
+/// what the language bindings' in-process facilitators are.
+#[derive(Debug)]
+pub struct FacilitatorServer {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FacilitatorServer {
+    /// Serves `facilitator` on `addr` (port 0: a free one).
+    pub async fn start(
+        facilitator: Arc<dyn crate::facilitator::Facilitator>,
+        addr: std::net::SocketAddr,
+    ) -> std::io::Result<FacilitatorServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve(
+            listener,
+            super::facilitator_router(facilitator),
+            ServeLimits::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(FacilitatorServer { url, stop, task })
+    }
+
+    /// `http://HOST:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops accepting, waits for open requests to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
