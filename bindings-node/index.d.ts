@@ -103,6 +103,12 @@ export declare class NativePayer {
    * refusal thrown (`PAYMENT_REFUSED` with the server's reason).
    */
   conclude(id: number, status: number, receipt: string | undefined | null, paymentRequired: string | undefined | null, body: string): string | null
+  /**
+   * Signs a payment for one set of requirements (JSON), for x402 SDKs that choose the
+   * requirements themselves: the scheme's payload as JSON. Under the same policy; the spend
+   * is booked when signing (such callers do not report the settlement back).
+   */
+  signRequirements(requirements: string): Promise<string>
   /** Forgets a payment whose request never got a response (its sequence number is free). */
   release(id: number): void
 }

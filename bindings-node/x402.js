@@ -31,11 +31,8 @@ class ClientScheme {
 
   /** Signs a payment for `paymentRequirements`; @x402/core adds `accepted` and `resource`. */
   async createPaymentPayload(x402Version, paymentRequirements) {
-    const challenge = cs.encodeHeader({ x402Version: 2, resource: { url: '' }, accepts: [paymentRequirements] });
-    const payment = await native(this.#payer.answer(challenge, ''));
-    // Not booked here: the next payment reads the account's sequence number from the node.
-    this.#payer.release(payment.id);
-    return { x402Version, payload: cs.decodeHeader(payment.value).payload };
+    const payload = await native(this.#payer.signRequirements(JSON.stringify(paymentRequirements)));
+    return { x402Version, payload: JSON.parse(payload) };
   }
 }
 

@@ -153,6 +153,21 @@ impl NativePayer {
             .transpose()
     }
 
+    /// Signs a payment for one set of requirements (JSON), for x402 SDKs that choose the
+    /// requirements themselves: the scheme's payload as JSON. Under the same policy; the spend
+    /// is booked when signing (such callers do not report the settlement back).
+    #[napi]
+    pub async fn sign_requirements(&self, requirements: String) -> napi::Result<String> {
+        let requirements =
+            serde_json::from_str(&requirements).map_err(|e| input(format!("requirements: {e}")))?;
+        let payload = self
+            .payer
+            .sign_requirements(&requirements)
+            .await
+            .map_err(payer)?;
+        serde_json::to_string(&payload).map_err(input)
+    }
+
     /// Forgets a payment whose request never got a response (its sequence number is free).
     #[napi]
     pub fn release(&self, id: u32) {

@@ -12,7 +12,7 @@ impl Payer {
     /// [`Payer::answer`] (sequence number and chain time from the ledger) and returns the
     /// scheme's payload (`PaymentPayload.payload`: the signed transaction). The spend is booked
     /// when signing, since such callers do not report the settlement back; nothing is booked
-    /// and the sequence number is freed when signing fails.
+    /// when signing fails. The next payment reads the sequence number from the node.
     pub async fn sign_requirements(
         &self,
         requirements: &PaymentRequirements,
@@ -22,6 +22,9 @@ impl Payer {
         }
         let (payment, amount) = self.sign(requirements, None).await?;
         self.book(amount);
+        // Whether this payment is ever submitted is not reported back: the next one reads the
+        // account's sequence number from the node again rather than running ahead of it.
+        self.signer.resync();
         Ok(payment.payload)
     }
 }
