@@ -7,13 +7,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::KillOnDrop;
+use common::{KillOnDrop, new_key, spawn_with_url};
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
 use computestream_core::{AccountAddress, AssetId, ContractClient, JobId, Ledger, Signer, math};
 use computestream_localnet::{LocalLedger, Localnet};
@@ -54,41 +52,6 @@ struct Env {
     provider: AccountAddress,
     buyer: AccountAddress,
     buyer_key: String,
-}
-
-fn new_key(dir: &Path, name: &str) -> (String, AccountAddress) {
-    let path = dir.join(format!("{name}.key"));
-    let out = Command::new(env!("CARGO_BIN_EXE_computestream"))
-        .args(["--json", "keys", "new", "--out"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let address = v["address"].as_str().unwrap().parse().unwrap();
-    (path.to_str().unwrap().to_string(), address)
-}
-
-/// Spawns `command` and returns it with the second word of its first stdout line (its URL).
-async fn spawn_with_url(mut command: Command) -> (KillOnDrop, String) {
-    command
-        .env_remove("COMPUTESTREAM_PRIVATE_KEY")
-        .stdout(Stdio::piped());
-    let mut child = KillOnDrop(command.spawn().unwrap());
-    let stdout = child.0.stdout.take().unwrap();
-    let first = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let url = first
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_else(|| panic!("first line: {first:?}"))
-        .to_string();
-    (child, url)
 }
 
 async fn setup(max_per_rental: u64, max_per_hour: u64) -> Env {

@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::KillOnDrop;
+use common::{KillOnDrop, new_key, spawn_with_url};
 use computestream_core::contract::LOCAL_CONTRACT_ADDRESS;
 use computestream_core::{
     AccountAddress, AptosLedger, AssetId, ContractClient, JobId, JobStatus, Signer, math,
@@ -49,19 +48,6 @@ struct Env {
     max_duration: u64,
 }
 
-fn new_key(dir: &Path, name: &str) -> (String, AccountAddress) {
-    let path = dir.join(format!("{name}.key"));
-    let out = Command::new(env!("CARGO_BIN_EXE_computestream"))
-        .args(["--json", "keys", "new", "--out"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let address = v["address"].as_str().unwrap().parse().unwrap();
-    (path.to_str().unwrap().to_string(), address)
-}
-
 /// Starts the daemon in `dir` (keys `provider.key`, `fee-payer.key`), `extra` appended to
 /// its options; returns it and its service URL.
 async fn spawn_daemon(
@@ -92,23 +78,8 @@ async fn spawn_daemon(
         .args(["--gpu", "H100", "--vram", "80", "--stake", "100000000"])
         .args(["--price-per-hour", &PRICE_PER_HOUR.to_string()])
         .args(extra)
-        .env_remove("COMPUTESTREAM_PRIVATE_KEY")
-        .stdout(Stdio::piped());
-    let mut daemon = KillOnDrop(daemon.spawn().unwrap());
-    let stdout = daemon.0.stdout.take().unwrap();
-    let first = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let url = first
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_else(|| panic!("the daemon's first line: {first:?}"))
-        .to_string();
-    (daemon, url)
+        .env_remove("COMPUTESTREAM_PRIVATE_KEY");
+    spawn_with_url(daemon).await
 }
 
 async fn setup() -> Env {
