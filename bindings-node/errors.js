@@ -64,8 +64,8 @@ const NODE_CODES = new Set([
   'TRANSPORT_ERROR', 'LEDGER_ERROR',
 ]);
 const SPENDING_CODES = new Set(['BUDGET_EXCEEDED', 'PAYMENT_NOT_ALLOWED']);
-// Input that does not decode (a header that is not base64, not the JSON it should be).
-const INPUT_CODES = new Set(['INVALID_INPUT', 'INVALID_BASE64', 'INVALID_JSON', 'UNSUPPORTED_VERSION']);
+// Input that does not decode (a header that is not base64, not the JSON it should be, too large).
+const INPUT_CODES = new Set(['INVALID_INPUT', 'INVALID_BASE64', 'INVALID_JSON', 'UNSUPPORTED_VERSION', 'HEADER_TOO_LARGE']);
 
 function fromNative(error) {
   if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;

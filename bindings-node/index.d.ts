@@ -148,11 +148,16 @@ export declare function addressOf(privateKey: string): string
 export declare function decodeCall(bcs: Buffer, contract?: string | undefined | null): string
 
 /**
- * The `PaymentPayload` of a `PAYMENT-SIGNATURE` header, as `@x402/core`'s
- * `decodePaymentSignatureHeader` gives it, after the core's typed decode; throws (`DECODE`,
- * `INVALID_BASE64`, ...) when the header is not one.
+ * A `PAYMENT-SIGNATURE` header (v2) after the core's typed decode, handed to `build` as its
+ * arguments: `resource.url`, `resource.description`, `resource.mimeType` (null when absent),
+ * `accepted.scheme`, `.network`, `.amount`, `.asset`, `.payTo`, `.maxTimeoutSeconds`, then
+ * `accepted.extra`, `payload` and `extensions` as two arguments each (the key and value of a
+ * single string member; else null and the JSON text; null and null when absent); returns
+ * what `build` returns. Throws (`INVALID_BASE64`, `INVALID_JSON`,
+ * `UNSUPPORTED_VERSION`, `HEADER_TOO_LARGE`) when the header is not one. `decodePayment` in
+ * `index.js` passes the function that makes the `PaymentPayload` of them.
  */
-export declare function decodePayment(header: string): Record<string, unknown>
+export declare function decodePaymentWith<T>(header: string, build: (url: string | null, description: string | null, mimeType: string | null, scheme: string, network: string, amount: string, asset: string, payTo: string, maxTimeoutSeconds: number, extraKey: string | null, extra: string | null, payloadKey: string | null, payload: string, extensionsKey: string | null, extensions: string | null) => T): T
 
 /** BCS of the entry function for a call given as JSON. */
 export declare function encodeCall(callJson: string, contract?: string | undefined | null): Buffer

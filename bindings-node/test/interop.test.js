@@ -46,3 +46,35 @@ test('@x402/core reads our headers, and the middleware serves a header it re-enc
   assert.equal(receipt.network, NETWORK);
   assert.equal((await paid.json()).job, receipt.extra.jobId);
 });
+
+test('decodePayment gives what @x402/core decodes, for every shape of the free-form objects', () => {
+  const exact = require('../../testdata/x402-aptos-exact.json').expected;
+  const base = exact.payment_payload_json;
+  const variants = {
+    'the reference Aptos payment': base,
+    'no resource': { ...base, resource: undefined },
+    'a resource with its url only': { ...base, resource: { url: 'https://a.example/b' } },
+    'no extra': { ...base, accepted: { ...base.accepted, extra: undefined } },
+    'an empty extra': { ...base, accepted: { ...base.accepted, extra: {} } },
+    'an extra of several members, numbers and nesting': {
+      ...base, accepted: { ...base.accepted, extra: { feePayer: '0x3', rate: 5, nested: { a: [1, 'b', null, true] } } },
+    },
+    'a payload with an escaped string': { ...base, payload: { transaction: 'a"b\\c\n' } },
+    'a payload of a number': { ...base, payload: { n: 12 } },
+    'non-ASCII strings': { ...base, resource: { url: 'https://a.example/é', description: 'GPU — 1 s ✓' } },
+    'extensions': { ...base, extensions: { 'payment-identifier': { info: { id: 'order_0123456789-abc' } } } },
+    'empty extensions': { ...base, extensions: {} },
+  };
+  for (const [name, payment] of Object.entries(variants)) {
+    const header = x402http.encodePaymentSignatureHeader(JSON.parse(JSON.stringify(payment)));
+    assert.deepEqual(cs.decodePayment(header), x402http.decodePaymentSignatureHeader(header), name);
+  }
+  assert.deepEqual(cs.decodePayment(exact.payment_signature_header), base);
+  // Not a v2 payment: typed refusals, never a partial object.
+  const v1 = Buffer.from(JSON.stringify({ x402Version: 1, scheme: 'exact', network: 'aptos-testnet', payload: {} })).toString('base64');
+  assert.throws(() => cs.decodePayment(v1), { code: 'INVALID_INPUT', coreCode: 'UNSUPPORTED_VERSION' });
+  const payloadNotObject = x402http.encodePaymentSignatureHeader({ ...base, payload: 'x' });
+  assert.throws(() => cs.decodePayment(payloadNotObject), { code: 'INVALID_INPUT', coreCode: 'INVALID_JSON' });
+  assert.throws(() => cs.decodePayment('not base64!'), { code: 'INVALID_INPUT', coreCode: 'INVALID_BASE64' });
+  assert.throws(() => cs.decodePayment('A'.repeat(9000)), { code: 'INVALID_INPUT', coreCode: 'HEADER_TOO_LARGE' });
+});
