@@ -66,7 +66,8 @@ export declare class Localnet {
   /** The node API URL (`…/v1`), for `Client`. */
   readonly nodeUrl: string;
   readonly contract: string;
-  mint(address: string, amount: Integer, asset?: string | null): void;
+  /** Mints `amount` base units of `asset` (default the native coin `0xa`) to `address`. */
+  fundAccount(address: string, amount: Integer, asset?: string | null): void;
   createAsset(symbol: string, decimals: number): string;
   balance(owner: string, asset?: string | null): bigint;
   close(): Promise<void>;

@@ -20,7 +20,7 @@ export declare class Localnet {
   /** The contracts' address. */
   get contract(): string
   /** Mints `amount` base units of `asset` (default the native coin `0xa`) to `address`. */
-  mint(address: string, amount: string, asset?: string | undefined | null): void
+  fundAccount(address: string, amount: string, asset?: string | undefined | null): void
   /** Creates a fungible asset (e.g. a USDC stand-in); its metadata address. */
   createAsset(symbol: string, decimals: number): string
   /** `owner`'s balance of `asset` (default the native coin). */
@@ -203,7 +203,7 @@ export interface Job {
   dockerImage: string
   escrowAmount: bigint
   maxDuration: bigint
-  /** `Pending`, `Running`, `Completed`, `Failed` or `Cancelled`. */
+  /** `pending`, `running`, `completed`, `failed` or `cancelled`. */
   status: string
   createdAt: bigint
   startedAt: bigint

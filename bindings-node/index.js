@@ -165,9 +165,9 @@ class Localnet {
   }
 
   /** Mints `amount` base units of `asset` (default the native coin `0xa`) to `address`. */
-  mint(address, amount, asset = null) {
-    const units = integer(amount, 'mint: amount');
-    nativeSync(() => this.#native.mint(address, units, asset));
+  fundAccount(address, amount, asset = null) {
+    const units = integer(amount, 'fundAccount: amount');
+    nativeSync(() => this.#native.fundAccount(address, units, asset));
   }
 
   /** Creates a fungible asset; its metadata address. */

@@ -26,7 +26,7 @@ const lines = [
   '',
   '/** A u64 or u128: a bigint, a decimal string, or a number up to 2^53. */',
   'export type Integer = bigint | string | number;',
-  "export type JobStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Cancelled';",
+  "export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';",
   '',
 ];
 const methods = [];

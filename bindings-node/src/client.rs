@@ -84,7 +84,7 @@ record!(
         docker_image: String,
         escrow_amount: BigInt,
         max_duration: BigInt,
-        /// `Pending`, `Running`, `Completed`, `Failed` or `Cancelled`.
+        /// `pending`, `running`, `completed`, `failed` or `cancelled`.
         status: String,
         created_at: BigInt,
         started_at: BigInt,

@@ -54,7 +54,12 @@ impl Localnet {
 
     /// Mints `amount` base units of `asset` (default the native coin `0xa`) to `address`.
     #[napi]
-    pub fn mint(&self, address: String, amount: String, asset: Option<String>) -> napi::Result<()> {
+    pub fn fund_account(
+        &self,
+        address: String,
+        amount: String,
+        asset: Option<String>,
+    ) -> napi::Result<()> {
         let asset = match asset {
             Some(a) => AssetId(address_arg(&a, "asset")?),
             None => AssetId::NATIVE,

@@ -18,8 +18,8 @@ test('rent → watch → close through Client, amounts as bigint', async (t) => 
   const provider = new Client({ node: localnet.nodeUrl, privateKey: PROVIDER_KEY });
   const buyer = new Client({ node: localnet.nodeUrl, privateKey: BUYER_KEY, contract: localnet.contract });
   assert.equal(provider.address, cs.addressOf(PROVIDER_KEY));
-  localnet.mint(provider.address, 1_000_000_000n);
-  localnet.mint(buyer.address, '100000000');
+  localnet.fundAccount(provider.address, 1_000_000_000n);
+  localnet.fundAccount(buyer.address, '100000000');
 
   await provider.registerProvider({ gpuType: 'H100', vramGb: 80, pricePerSecond: RATE, stakeAmount: 1000n });
   const info = await buyer.getProvider({ provider: provider.address });
@@ -41,7 +41,7 @@ test('rent → watch → close through Client, amounts as bigint', async (t) => 
   const started = await provider.startJob({ buyer: buyer.address, jobId: rented.jobId });
   assert.strictEqual(started.job, null, 'no job created: null, not undefined');
   assert.strictEqual(started.jobId, null);
-  assert.equal(await buyer.getJobStatus({ buyer: buyer.address, jobId: rented.jobId }), 'Running');
+  assert.equal(await buyer.getJobStatus({ buyer: buyer.address, jobId: rented.jobId }), 'running');
 
   // Watch it accrue.
   const owed = [];
@@ -69,7 +69,7 @@ test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
   const localnet = await Localnet.start();
   t.after(() => localnet.close());
   const buyer = new Client({ node: localnet.nodeUrl, privateKey: BUYER_KEY });
-  localnet.mint(buyer.address, 1_000_000n);
+  localnet.fundAccount(buyer.address, 1_000_000n);
 
   await assert.rejects(buyer.getStream({ payer: buyer.address, jobId: 7n }), (e) => {
     assert.ok(e instanceof cs.AbortError && e instanceof cs.ComputeStreamError);

@@ -18,7 +18,7 @@ test('@x402/fetch pays @x402/express in exact and stream with our scheme classes
   const localnet = await cs.Localnet.start();
   t.after(() => localnet.close());
   const node = localnet.nodeUrl;
-  for (const key of Object.values(KEYS)) localnet.mint(cs.addressOf(key), 1_000_000_000n);
+  for (const key of Object.values(KEYS)) localnet.fundAccount(cs.addressOf(key), 1_000_000_000n);
   const facilitator = await cs.Facilitator.start({ node, network: NETWORK, feePayerKey: KEYS.feePayer });
   t.after(() => facilitator.close());
   const provider = new cs.Client({ node, privateKey: KEYS.provider });

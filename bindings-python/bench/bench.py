@@ -71,7 +71,7 @@ def main():
         usdc = net.create_asset("USDC", 6)
         provider = cs.Client(net.node_url, private_key="0x" + "66" * 32)
         agent = cs.AsyncClient(net.node_url, private_key="0x" + "44" * 32)
-        net.faucet(agent.address, 10**15, usdc)
+        net.fund_account(agent.address, 10**15, usdc)
         app = FastAPI()
 
         @app.get("/free")

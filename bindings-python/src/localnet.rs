@@ -20,7 +20,7 @@ struct Running {
     facilitator: FacilitatorServer,
 }
 
-/// An embedded ledger served on a free port: `with Localnet() as net: net.url, net.faucet(addr, amount)`.
+/// An embedded ledger served on a free port: `with Localnet() as net: net.url, net.fund_account(addr, amount)`.
 #[pyclass(frozen, module = "computestream")]
 pub(crate) struct Localnet {
     ledger: Arc<LocalLedger>,
@@ -130,7 +130,7 @@ impl Localnet {
 
     /// Mints `amount` base units of `asset` (default the native coin, `0xa`) to `address`.
     #[pyo3(signature = (address, amount, asset = "0xa"))]
-    fn faucet(&self, address: &str, amount: u64, asset: &str) -> PyResult<()> {
+    fn fund_account(&self, address: &str, amount: u64, asset: &str) -> PyResult<()> {
         let owner = parse_addr(address, "address")?;
         let asset = AssetId(parse_addr(asset, "asset")?);
         self.ledger.mint(owner, asset, amount).map_err(errors::core)

@@ -18,16 +18,6 @@ pub(crate) fn parse_addr(text: &str, what: &str) -> PyResult<AccountAddress> {
     AccountAddress::from_hex(text).map_err(|e| errors::invalid(format!("{what}: {text:?}: {e}")))
 }
 
-fn status_name(s: JobStatus) -> &'static str {
-    match s {
-        JobStatus::Pending => "pending",
-        JobStatus::Running => "running",
-        JobStatus::Completed => "completed",
-        JobStatus::Failed => "failed",
-        JobStatus::Cancelled => "cancelled",
-    }
-}
-
 /// `payment_stream::get_stream`: a stream and its escrow's totals.
 #[pyclass(frozen, get_all, module = "computestream")]
 #[derive(Clone)]
@@ -216,7 +206,7 @@ impl From<core::Job> for Job {
             docker_image: j.docker_image,
             escrow_amount: j.escrow_amount,
             max_duration: j.max_duration,
-            status: status_name(j.status),
+            status: JobStatus::name(j.status),
             created_at: j.created_at,
             started_at: j.started_at,
             ended_at: j.ended_at,
@@ -336,7 +326,7 @@ impl ToPy for Vec<AccountAddress> {
 impl ToPy for JobStatus {
     type Out = &'static str;
     fn to_py(self) -> &'static str {
-        status_name(self)
+        JobStatus::name(self)
     }
 }
 macro_rules! to_py_record {

@@ -24,8 +24,8 @@ async def provider_and_buyer(net):
     usdc = net.create_asset("USDC", 6)
     provider = cs.AsyncClient(net.node_url, private_key=PROVIDER_KEY)
     buyer = cs.AsyncClient(net.node_url, private_key=BUYER_KEY)
-    net.faucet(provider.address, 1_000_000_000)
-    net.faucet(buyer.address, 10_000_000, usdc)
+    net.fund_account(provider.address, 1_000_000_000)
+    net.fund_account(buyer.address, 10_000_000, usdc)
     await provider.register_provider(gpu_type="H100", vram_gb=80, price_per_second=RATE,
                                      stake_amount=100_000_000)
     return provider, buyer, usdc
@@ -154,7 +154,7 @@ def test_blocking_client_from_threads(net):
     keys = ["0x" + f"{i:02x}" * 32 for i in range(1, 9)]
     clients = [cs.Client(net.node_url, private_key=k) for k in keys]
     for c in clients:
-        net.faucet(c.address, 1_000, usdc)
+        net.fund_account(c.address, 1_000, usdc)
     sink = clients[0].address
     shared = cs.Client(net.node_url)  # one client shared by every thread for reads
     errors = []
@@ -181,7 +181,7 @@ def test_blocking_client_from_threads(net):
 async def test_async_calls_run_concurrently(net):
     clients = [cs.AsyncClient(net.node_url, private_key="0x" + f"{i:02x}" * 32) for i in range(1, 6)]
     for c in clients:
-        net.faucet(c.address, 100)
+        net.fund_account(c.address, 100)
     results = await asyncio.gather(*(c.transfer(clients[0].address, 1) for c in clients[1:]))
     assert all(r.success for r in results)
     assert await clients[0].balance(clients[0].address) == 104
@@ -201,7 +201,7 @@ def test_fork_gets_a_runtime_of_its_own(net):
                 assert e.code == "FORKED"
                 with cs.Localnet() as child_net:
                     child = cs.Client(child_net.node_url, private_key=BUYER_KEY)
-                    child_net.faucet(child.address, 5)
+                    child_net.fund_account(child.address, 5)
                     assert child.balance(child.address) == 5
                     code = 0
         finally:

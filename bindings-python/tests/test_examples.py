@@ -22,8 +22,8 @@ PRICE, RATE = 5_000, 2_000_000_000_000
 def provider():
     with cs.Localnet() as net:
         address = cs.address_of(PROVIDER_KEY)
-        net.faucet(address, 1_000_000_000)
-        net.faucet(cs.address_of(AGENT_KEY), 100_000_000)
+        net.fund_account(address, 1_000_000_000)
+        net.fund_account(cs.address_of(AGENT_KEY), 100_000_000)
         env = {"NODE_URL": net.node_url, "FACILITATOR_URL": net.facilitator_url, "PROVIDER_KEY": PROVIDER_KEY,
                "FEE_PAYER": net.fee_payer, "PRICE": str(PRICE), "RATE": str(RATE), "PATH": ""}
         proc = subprocess.Popen([sys.executable, str(EXAMPLES / "fastapi-provider.py")], env=env,

@@ -43,8 +43,8 @@ class World:
         self.usdc = net.create_asset("USDC", 6)
         self.provider = cs.Client(net.node_url, private_key=PROVIDER_KEY)
         self.agent = cs.Client(net.node_url, private_key=AGENT_KEY)
-        net.faucet(self.provider.address, 1_000_000_000)
-        net.faucet(self.agent.address, 100_000_000, self.usdc)
+        net.fund_account(self.provider.address, 1_000_000_000)
+        net.fund_account(self.agent.address, 100_000_000, self.usdc)
         self.provider.register_provider(gpu_type="H100", vram_gb=80, price_per_second=RATE,
                                         stake_amount=100_000_000)
         exact = exact_requirements(net.network, self.usdc, self.provider.address, PRICE, 60, net.fee_payer)

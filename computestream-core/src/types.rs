@@ -259,9 +259,23 @@ impl From<JobStatus> for u8 {
     }
 }
 
+impl JobStatus {
+    /// `pending`, `running`, `completed`, `failed` or `cancelled`: the name every binding
+    /// gives the status (Python's `Job.status`, Node's and the browser's `Job.status`).
+    pub fn name(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 impl fmt::Display for JobStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+        f.write_str(self.name())
     }
 }
 

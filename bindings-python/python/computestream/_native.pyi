@@ -450,7 +450,7 @@ class Localnet:
     def network(self) -> str: ...
     @property
     def contract(self) -> str: ...
-    def faucet(self, address: str, amount: int, asset: str = "0xa") -> None:
+    def fund_account(self, address: str, amount: int, asset: str = "0xa") -> None:
         """Mints `amount` base units of `asset` to `address`."""
     def create_asset(self, symbol: str, decimals: int) -> str:
         """A test fungible asset (idempotent); its metadata address."""
