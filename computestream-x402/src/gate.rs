@@ -472,7 +472,10 @@ impl Gate {
         let Some(view) = &self.streams else {
             return self.fail("this resource does not admit streams");
         };
-        let stream = match view.get(job).await {
+        // Both reads at once: each is a round trip to the node.
+        let (stream, now) =
+            futures_util::future::join(view.get(job), view.ledger.now_micros()).await;
+        let stream = match stream {
             Ok(s) => s,
             Err(e) => return self.fail(&format!("stream_not_found: {e}")),
         };
@@ -480,7 +483,7 @@ impl Gate {
             r.scheme == "stream"
                 && AccountAddress::from_hex(&r.pay_to).is_ok_and(|p| p == stream.payee)
         });
-        let now = match view.ledger.now_micros().await {
+        let now = match now {
             Ok(us) => us / 1_000_000,
             Err(e) => return respond(502, vec![], json!({"error": e.to_string()})),
         };
