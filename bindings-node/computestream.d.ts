@@ -169,6 +169,8 @@ export declare class PaymentRejectedError extends ComputeStreamError {
   readonly code: 'PAYMENT_REJECTED';
   /** e.g. `invalid_exact_aptos_payload_replayed`. */
   readonly invalidReason: string | null;
+  /** What the server said beside the reason (e.g. the Move abort behind a failed simulation). */
+  readonly invalidMessage: string | null;
   readonly status: number | null;
 }
 /** The spending policy refused to pay (`coreCode`: `BUDGET_EXCEEDED`, `PAYMENT_NOT_ALLOWED`). */

@@ -36,11 +36,16 @@ class NodeError extends ComputeStreamError {
   }
 }
 
-/** The server refused a payment: `invalidReason` (e.g. `invalid_exact_aptos_payload_replayed`), `status`. */
+/**
+ * The server refused a payment: `invalidReason` (e.g. `invalid_exact_aptos_payload_replayed`),
+ * `invalidMessage` (what the server said beside it, e.g. the Move abort that failed the
+ * payment's simulation), `status`.
+ */
 class PaymentRejectedError extends ComputeStreamError {
   constructor(message, detail = {}) {
     super(message, { ...detail, code: 'PAYMENT_REJECTED' });
     this.invalidReason = detail.invalidReason ?? null;
+    this.invalidMessage = detail.invalidMessage ?? null;
     this.status = detail.status ?? null;
   }
 }

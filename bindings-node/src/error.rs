@@ -29,15 +29,21 @@ pub(crate) fn core(e: computestream_core::Error) -> napi::Error {
 
 /// A paying client's error; a refusal carries the status and the server's reason.
 pub(crate) fn payer(e: ClientError) -> napi::Error {
+    let text = e.to_string();
     match e {
         ClientError::Ledger(inner) => core(inner),
-        ClientError::Refused { status, reason } => thrown(json!({
+        ClientError::Refused {
+            status,
+            reason,
+            message,
+        } => thrown(json!({
             "code": "PAYMENT_REFUSED",
-            "message": format!("payment refused (HTTP {status}): {reason}"),
+            "message": text,
             "status": status,
             "invalidReason": reason,
+            "invalidMessage": message,
         })),
-        other => thrown(json!({"code": other.code(), "message": other.to_string()})),
+        other => thrown(json!({"code": other.code(), "message": text})),
     }
 }
 

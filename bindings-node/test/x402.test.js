@@ -51,6 +51,14 @@ test('exact: paid once through the fetch wrapper, a replay refused', async (t) =
     assert.match(e.invalidReason, /^invalid_exact_aptos_payload_replayed$/);
     return true;
   });
+  // A buyer without funds: the facilitator's reason and, beside it, its message.
+  const broke = wrapFetchWithPayment(fetch, { privateKey: `0x${'77'.repeat(32)}`, node: w.node, maxPerPayment: 10_000n, maxPerHour: 100_000n });
+  await assert.rejects(broke(`${w.base}/infer`), (e) => {
+    assert.ok(e instanceof cs.PaymentRejectedError);
+    assert.match(e.invalidReason, /insufficient/);
+    assert.match(e.invalidMessage, /^balance 0 < /);
+    return true;
+  });
   assert.equal(w.localnet.balance(w.provider.address) - before, PRICE);
   // The buyer's sequence number was freed: it pays again.
   assert.equal((await payFetch(`${w.base}/infer`)).status, 200);

@@ -222,15 +222,16 @@ pub(crate) fn client(e: computestream_x402::http::ClientError) -> PyErr {
             });
             err
         }
-        ClientError::Refused { ref reason, .. } => {
-            let reason = Some(reason.clone());
-            build(
-                e.to_string(),
-                e.code(),
-                None,
-                &[("invalid_reason", reason)],
-                None,
-            )
+        ClientError::Refused {
+            ref reason,
+            ref message,
+            ..
+        } => {
+            let details = [
+                ("invalid_reason", Some(reason.clone())),
+                ("invalid_message", message.clone()),
+            ];
+            build(e.to_string(), e.code(), None, &details, None)
         }
         other => build(other.to_string(), other.code(), None, &[], None),
     }

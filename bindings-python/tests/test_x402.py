@@ -191,6 +191,7 @@ def test_refused_payment_and_unreadable_challenge(world):
         with pytest.raises(cs.PaymentRejected) as e:
             http.get(f"{w.url}/infer")
         assert e.value.code == "PAYMENT_REFUSED" and e.value.invalid_reason
+        assert (e.value.invalid_message or "").startswith("balance 0 < "), e.value.invalid_message
         with pytest.raises(cs.PaymentRequired) as e:
             http.get(f"{w.url}/broken-402")
         assert e.value.code == "INVALID_CHALLENGE"

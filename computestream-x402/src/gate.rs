@@ -232,6 +232,17 @@ impl Gate {
         Decision::Respond(self.payment_required(error))
     }
 
+    /// A 402 for a payment the facilitator refused: the challenge's `error` is its
+    /// `invalidReason` (as `@x402/core`'s servers put it), and the JSON body also carries its
+    /// `invalidMessage` (for a failed simulation, the Move abort behind it).
+    fn refuse(&self, reason: &str, message: Option<&str>) -> Decision {
+        let mut response = self.payment_required(reason);
+        if let (Some(message), Some(body)) = (message, response.body.as_object_mut()) {
+            body.insert("invalidMessage".into(), message.into());
+        }
+        Decision::Respond(response)
+    }
+
     /// Decides what to do with a request, given a header lookup (case-insensitive names).
     pub async fn begin(&self, header: impl Fn(&str) -> Option<String>) -> Decision {
         if let Some(job) = header(JOB_HEADER) {
@@ -313,17 +324,17 @@ impl Gate {
             _ => return self.fail(&crate::Reason::Replayed.code(&requirements.scheme)),
         }
         let verdict = self.facilitator.verify(&payload, requirements).await;
-        let unlock = |error: &str| {
-            self.replay.finish(
-                digest,
-                expires,
-                &SettleResponse::failure(&requirements.network, error, None),
-            );
-            self.fail(error)
-        };
         match verdict {
             Ok(v) if v.is_valid => {}
-            Ok(v) => return unlock(v.invalid_reason.as_deref().unwrap_or("invalid payment")),
+            Ok(v) => {
+                let reason = v.invalid_reason.as_deref().unwrap_or("invalid payment");
+                self.replay.finish(
+                    digest,
+                    expires,
+                    &SettleResponse::failure(&requirements.network, reason, None),
+                );
+                return self.refuse(reason, v.invalid_message.as_deref());
+            }
             Err(e) => {
                 self.replay.finish(
                     digest,

@@ -471,3 +471,39 @@ async fn the_payer_pays_over_any_transport_and_a_replay_is_refused() {
     assert_eq!(payer.spent_last_hour(), 1_000, "a refusal books nothing");
     assert_eq!(w.ledger.balance(w.provider.address(), w.usdc), 1_000);
 }
+
+#[tokio::test]
+async fn a_refused_stream_payment_names_the_abort_behind_its_failed_simulation() {
+    let w = world("stream").await;
+    // The provider closes to new jobs after publishing its offer: `rent` would abort.
+    ContractClient::new(w.ledger.clone(), LOCAL_CONTRACT_ADDRESS)
+        .update_availability(&w.provider, false)
+        .await
+        .unwrap();
+    let client = PayingClient::new(
+        w.buyer.clone(),
+        w.ledger.clone(),
+        SpendingPolicy::new(2_000_000, 2_000_000),
+    )
+    .with_docker_image("pytorch/pytorch:2.4");
+    let err = client.get(&format!("{}/gpu", w.url)).await.unwrap_err();
+    let ClientError::Refused {
+        status,
+        reason,
+        message,
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert_eq!(*status, 402);
+    assert_eq!(reason, "invalid_stream_aptos_payload_simulation_failed");
+    let message = message.as_deref().unwrap_or_default();
+    assert!(message.contains("E_PROVIDER_UNAVAILABLE"), "{message}");
+    assert!(err.to_string().contains("E_PROVIDER_UNAVAILABLE"), "{err}");
+    assert_eq!(
+        client.payer().spent_last_hour(),
+        0,
+        "a refusal books nothing"
+    );
+    assert_eq!(w.ledger.balance(w.buyer.address(), w.usdc), 10_000_000);
+}

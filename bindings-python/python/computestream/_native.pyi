@@ -99,6 +99,8 @@ class SpendingLimitExceeded(PaymentRequired):
 class PaymentRejected(ComputeStreamError):
     """The server refused the payment (PAYMENT_REFUSED)."""
     invalid_reason: str
+    invalid_message: Optional[str]
+    """What the server said beside the reason (e.g. the Move abort behind a failed simulation)."""
 
 
 @final

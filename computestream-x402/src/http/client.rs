@@ -45,12 +45,18 @@ pub enum ClientError {
     #[error("the request cannot be retried with a payment (streaming body)")]
     NotRetryable,
     /// The server refused the payment.
-    #[error("payment refused (HTTP {status}): {reason}")]
+    #[error(
+        "payment refused (HTTP {status}): {reason}{}",
+        message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
+    )]
     Refused {
         /// The status of the second response.
         status: u16,
         /// The server's error or `errorReason`.
         reason: String,
+        /// What the server said beside it (`invalidMessage` or `errorMessage`), e.g. the Move
+        /// abort that failed the payment's simulation.
+        message: Option<String>,
     },
 }
 
@@ -175,10 +181,8 @@ impl PayingClient {
         let receipt = header(&second, &[PAYMENT_RESPONSE, X_PAYMENT_RESPONSE]);
         let challenge = header(&second, &[PAYMENT_REQUIRED]);
         if Payer::refused(status, receipt.as_deref()) {
-            let body = match challenge {
-                Some(_) => Vec::new(),
-                None => read_limited(second).await?,
-            };
+            // Read even beside a challenge header: the body says why (`invalidMessage`).
+            let body = read_limited(second).await?;
             let refusal = self.payer.conclude(
                 &payment,
                 status,
@@ -189,6 +193,7 @@ impl PayingClient {
             return Err(refusal.err().unwrap_or(ClientError::Refused {
                 status,
                 reason: String::new(),
+                message: None,
             }));
         }
         let concluded = self
@@ -243,6 +248,7 @@ pub(crate) mod tests {
             ClientError::Refused {
                 status: 402,
                 reason: String::new(),
+                message: None,
             },
         ]
     }

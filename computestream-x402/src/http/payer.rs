@@ -323,14 +323,28 @@ impl Payer {
             self.signer.resync();
         }
         if Self::refused(status, receipt_header) {
-            let reason = match receipt.and_then(|r| r.error_reason) {
-                Some(r) => r,
-                None => match Challenge::read(payment_required, body) {
-                    Ok(c) => c.error(),
-                    Err(e) => e.to_string(),
-                },
+            let (reason, message) = match receipt {
+                Some(SettleResponse {
+                    error_reason: Some(reason),
+                    error_message,
+                    ..
+                }) => (reason, error_message),
+                _ => {
+                    let reason = match Challenge::read(payment_required, body) {
+                        Ok(c) => c.error(),
+                        Err(e) => e.to_string(),
+                    };
+                    let message = serde_json::from_slice::<serde_json::Value>(body)
+                        .ok()
+                        .and_then(|b| Some(b.get("invalidMessage")?.as_str()?.to_owned()));
+                    (reason, message)
+                }
             };
-            return Err(ClientError::Refused { status, reason });
+            return Err(ClientError::Refused {
+                status,
+                reason,
+                message,
+            });
         }
         if settled {
             self.book(payment.amount);
