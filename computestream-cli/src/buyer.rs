@@ -8,8 +8,9 @@
 //! from an unpaid request first, and [`top_up`] checks before it signs.
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use computestream_core::{
     AccountAddress, AptosLedger, AssetId, ContractClient, JobId, Provider, RejectReason, Signer,
@@ -37,6 +38,9 @@ pub(crate) enum BuyerError {
     /// The spending limits refuse the amount; nothing was signed.
     #[error(transparent)]
     Budget(#[from] BudgetError),
+    /// The spend could not be written to the budget's record file; nothing was signed.
+    #[error("budget record: {0}; nothing was signed")]
+    BudgetRecord(String),
     /// No registered, active provider matches.
     #[error("no provider: {0}")]
     NoProvider(String),
@@ -63,12 +67,13 @@ pub(crate) enum BuyerError {
 }
 
 impl BuyerError {
-    /// A stable code: `BUDGET_EXCEEDED`, `NO_PROVIDER`, `INVALID_ARGUMENT`, `PROVIDER_ERROR`,
+    /// A stable code: `BUDGET_EXCEEDED`, `BUDGET_RECORD`, `NO_PROVIDER`, `INVALID_ARGUMENT`, `PROVIDER_ERROR`,
     /// `TRANSPORT_ERROR`, the paying client's [`ClientError::code`] or the chain's
     /// [`ErrorCode::code`].
     pub(crate) fn code(&self) -> &'static str {
         match self {
             BuyerError::Budget(_) => "BUDGET_EXCEEDED",
+            BuyerError::BudgetRecord(_) => "BUDGET_RECORD",
             BuyerError::NoProvider(_) => "NO_PROVIDER",
             BuyerError::InvalidArgument(_) => "INVALID_ARGUMENT",
             BuyerError::Provider { .. } => "PROVIDER_ERROR",
@@ -101,42 +106,96 @@ pub(crate) struct BudgetError {
 
 /// The spending limits a human set: the most one rental may commit (its deposit plus its
 /// top-ups) and the most committed over any rolling hour. Deposits and top-ups count when
-/// signed; refunds do not give budget back.
+/// signed; refunds do not give budget back. With a record file ([`Budget::recorded_in`]) the
+/// hour's spends outlive the process: a restarted server (a stdio MCP server starts with each
+/// session) still counts them.
 #[derive(Debug)]
 pub(crate) struct Budget {
     /// The most one rental may commit, base units.
     pub(crate) max_per_rental: u64,
     /// The most committed over a rolling hour, base units.
     pub(crate) max_per_hour: u64,
-    spent: Mutex<VecDeque<(Instant, u64)>>,
+    /// Each spend of the last hour: (wall-clock milliseconds since the Unix epoch, amount).
+    spent: Mutex<VecDeque<(u64, u64)>>,
+    record: Option<PathBuf>,
 }
 
-/// An amount the budget has set aside; [`Reservation::release`] gives it back if it was not
+/// An amount the budget has set aside; [`Budget::release`] gives it back if it was not
 /// spent after all (dropping it keeps it counted).
 #[derive(Debug)]
 #[must_use = "release the reservation if the payment did not happen"]
 pub(crate) struct Reservation {
-    at: Instant,
+    at: u64,
     amount: u64,
 }
 
+const HOUR_MS: u64 = 3_600_000;
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 impl Budget {
-    /// A budget with nothing spent yet.
+    /// A budget with nothing spent yet, kept in memory.
     pub(crate) fn new(max_per_rental: u64, max_per_hour: u64) -> Self {
         Budget {
             max_per_rental,
             max_per_hour,
             spent: Mutex::new(VecDeque::new()),
+            record: None,
         }
     }
 
-    fn window(&self) -> std::sync::MutexGuard<'_, VecDeque<(Instant, u64)>> {
+    /// Keeps the hour's spends in `path` (one `MILLISECONDS AMOUNT` line each, rewritten
+    /// whole after each change), starting from what it holds. A spend that cannot be
+    /// recorded is refused.
+    pub(crate) fn recorded_in(mut self, path: PathBuf) -> Result<Self, String> {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let mut spent = VecDeque::new();
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let entry = line
+                .split_once(' ')
+                .and_then(|(t, a)| Some((t.parse().ok()?, a.trim().parse().ok()?)))
+                .ok_or_else(|| format!("{} line {}: {line:?}", path.display(), n + 1))?;
+            spent.push_back(entry);
+        }
+        self.spent = Mutex::new(spent);
+        self.record = Some(path);
+        Ok(self)
+    }
+
+    fn window(&self) -> std::sync::MutexGuard<'_, VecDeque<(u64, u64)>> {
         let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
-        let hour = Duration::from_secs(3600);
-        while spent.front().is_some_and(|(t, _)| t.elapsed() >= hour) {
+        let now = now_ms();
+        while spent
+            .front()
+            .is_some_and(|(t, _)| now.saturating_sub(*t) >= HOUR_MS)
+        {
             spent.pop_front();
         }
         spent
+    }
+
+    /// Writes the window to the record file, if there is one (a temporary file renamed over
+    /// it, so a crash leaves the old or the new record).
+    fn save(&self, spent: &VecDeque<(u64, u64)>) -> std::io::Result<()> {
+        let Some(path) = &self.record else {
+            return Ok(());
+        };
+        let text: String = spent.iter().map(|(t, a)| format!("{t} {a}\n")).collect();
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)
     }
 
     /// Committed over the last hour.
@@ -151,7 +210,7 @@ impl Budget {
         what: &'static str,
         amount: u64,
         rental_so_far: u64,
-    ) -> Result<Reservation, BudgetError> {
+    ) -> Result<Reservation, BuyerError> {
         let refuse = |limit, cap: u64, would_be: u64| BudgetError {
             limit,
             cap,
@@ -162,7 +221,7 @@ impl Budget {
         };
         let rental = rental_so_far.saturating_add(amount);
         if rental > self.max_per_rental {
-            return Err(refuse("max_per_rental", self.max_per_rental, rental));
+            return Err(refuse("max_per_rental", self.max_per_rental, rental).into());
         }
         let mut spent = self.window();
         let hour = spent
@@ -171,10 +230,14 @@ impl Budget {
             .sum::<u64>()
             .saturating_add(amount);
         if hour > self.max_per_hour {
-            return Err(refuse("max_per_hour", self.max_per_hour, hour));
+            return Err(refuse("max_per_hour", self.max_per_hour, hour).into());
         }
-        let at = Instant::now();
+        let at = now_ms();
         spent.push_back((at, amount));
+        if let Err(e) = self.save(&spent) {
+            spent.pop_back();
+            return Err(BuyerError::BudgetRecord(e.to_string()));
+        }
         Ok(Reservation { at, amount })
     }
 
@@ -186,6 +249,8 @@ impl Budget {
             .position(|&(t, a)| t == reservation.at && a == reservation.amount)
         {
             spent.remove(i);
+            // Kept counted on disk if this fails: the safe side of a spending limit.
+            let _ = self.save(&spent);
         }
     }
 }
@@ -840,22 +905,62 @@ mod tests {
     #[test]
     fn the_budget_names_the_limit_and_the_excess_and_counts_reservations() {
         let budget = Budget::new(1_000, 1_500);
+        let refused = |r: Result<Reservation, BuyerError>| match r {
+            Err(BuyerError::Budget(e)) => e,
+            other => panic!("{other:?}"),
+        };
         let first = budget.reserve("a deposit", 1_000, 0).unwrap();
         assert_eq!(budget.spent_last_hour(), 1_000);
-        let e = budget.reserve("a deposit", 1_001, 0).unwrap_err();
+        let e = refused(budget.reserve("a deposit", 1_001, 0));
         assert_eq!((e.limit, e.cap, e.over_by), ("max_per_rental", 1_000, 1));
-        let e = budget.reserve("a top-up", 600, 0).unwrap_err();
+        let e = refused(budget.reserve("a top-up", 600, 0));
         assert_eq!(
             (e.limit, e.would_be, e.over_by),
             ("max_per_hour", 1_600, 100)
         );
-        let e = budget.reserve("a top-up", 100, 950).unwrap_err();
+        let e = refused(budget.reserve("a top-up", 100, 950));
         assert_eq!((e.limit, e.over_by), ("max_per_rental", 50));
         assert!(e.to_string().contains("nothing was signed"), "{e}");
         budget.release(first);
         assert_eq!(budget.spent_last_hour(), 0);
         let _kept = budget.reserve("a top-up", 500, 500).unwrap();
         assert_eq!(budget.spent_last_hour(), 500);
+    }
+
+    #[test]
+    fn a_recorded_budget_reloads_the_hour_and_refuses_what_it_cannot_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spent-last-hour");
+        let now = now_ms();
+        std::fs::write(
+            &path,
+            format!("{} 700\n{} 300\n", now - HOUR_MS - 1, now - 5),
+        )
+        .unwrap();
+        let budget = Budget::new(1_000, 1_000).recorded_in(path.clone()).unwrap();
+        assert_eq!(
+            budget.spent_last_hour(),
+            300,
+            "the spend of over an hour ago is gone"
+        );
+        let kept = budget.reserve("a deposit", 600, 0).unwrap();
+        let reloaded = Budget::new(1_000, 1_000).recorded_in(path.clone()).unwrap();
+        assert_eq!(reloaded.spent_last_hour(), 900);
+        budget.release(kept);
+        let reloaded = Budget::new(1_000, 1_000).recorded_in(path.clone()).unwrap();
+        assert_eq!(reloaded.spent_last_hour(), 300);
+
+        std::fs::write(&path, "12 x\n").unwrap();
+        let e = Budget::new(1, 1).recorded_in(path.clone()).unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+
+        // The directory is gone: the spend cannot be recorded, so it is refused.
+        let budget = Budget::new(1_000, 1_000)
+            .recorded_in(dir.path().join("gone").join("spent-last-hour"))
+            .unwrap();
+        let e = budget.reserve("a deposit", 10, 0).unwrap_err();
+        assert_eq!(e.code(), "BUDGET_RECORD", "{e}");
+        assert_eq!(budget.spent_last_hour(), 0);
     }
 
     #[test]

@@ -542,3 +542,48 @@ async fn concurrent_rentals_from_two_sessions_cannot_both_pass_the_hourly_limit(
         BUYER_FUNDS - receipt["paid_to_provider"].as_u64().unwrap()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_state_dir_the_hourly_limit_holds_across_restarts() {
+    // Room for one deposit an hour; the server is restarted between two rentals.
+    let env = setup(DEPOSIT, DEPOSIT + DEPOSIT / 2).await;
+    let state = tempfile::tempdir().unwrap();
+    let start = || {
+        let mut mcp = Command::new(env!("CARGO_BIN_EXE_computestream"));
+        mcp.args([
+            "--node",
+            &env._net.node_url(),
+            "--key",
+            &env.buyer_key,
+            "mcp",
+        ])
+        .args(["--max-per-rental", &DEPOSIT.to_string()])
+        .args(["--max-per-hour", &(DEPOSIT + DEPOSIT / 2).to_string()])
+        .args(["--asset", &env.usdc.0.to_long_string()])
+        .args(["--http", "0"])
+        .arg("--state-dir")
+        .arg(state.path().join("mcp"));
+        spawn_with_url(mcp)
+    };
+    let args = json!({"provider": env.provider.to_long_string(), "image": "busybox:1.36"});
+    let (first, url) = start().await;
+    let (agent, _) = connect(&url).await;
+    let rented = ok(&agent, "rent_gpu", args.clone()).await;
+    agent.cancel().await.unwrap();
+    drop(first);
+
+    let (_second, url) = start().await;
+    let (agent, _) = connect(&url).await;
+    let wallet = ok(&agent, "wallet_balance", json!({})).await;
+    assert_eq!(wallet["budget"]["spent_last_hour"], json!(DEPOSIT));
+    let before = (env.usdc_of(env.buyer).await, env.sequence().await);
+    let refused = err(&agent, "rent_gpu", args).await;
+    assert!(
+        refused.starts_with("BUDGET_EXCEEDED: max_per_hour is 90000")
+            && refused.contains("over by 30000"),
+        "{refused}"
+    );
+    assert_eq!((env.usdc_of(env.buyer).await, env.sequence().await), before);
+    ok(&agent, "stop_job", json!({"job": rented["job"]})).await;
+    agent.cancel().await.unwrap();
+}

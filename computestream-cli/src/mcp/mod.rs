@@ -47,6 +47,11 @@ pub(crate) struct McpArgs {
     /// Seconds between `notifications/resources/updated` for a subscribed job.
     #[arg(long, default_value_t = 2)]
     watch_every: u64,
+    /// Keep the last hour's spends in DIR (created if missing), so that --max-per-hour holds
+    /// across restarts: a stdio server starts with each session of its client. Without it
+    /// each process counts from zero.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<std::path::PathBuf>,
 }
 
 /// Serves until stdin closes (stdio) or the process is stopped (HTTP).
@@ -65,10 +70,15 @@ pub(crate) async fn run(
         ),
         None => AssetId::NATIVE,
     };
+    let mut budget = Budget::new(args.max_per_rental, args.max_per_hour);
+    if let Some(dir) = &args.state_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("--state-dir {}: {e}", dir.display()))?;
+        budget = budget.recorded_in(dir.join("spent-last-hour"))?;
+    }
     let state = Arc::new(State {
         client,
         signer: Arc::new(signer),
-        budget: Budget::new(args.max_per_rental, args.max_per_hour),
+        budget,
         network: network.to_string(),
         asset,
         rented: Default::default(),
