@@ -307,6 +307,7 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     };
     assert_eq!(status["stream"]["deposited"], DEPOSIT);
     assert_eq!(status["stream"]["closed"], false);
+    assert_eq!(status["record"]["status"], "running", "{status:#}");
     let read = agent
         .read_resource(ReadResourceRequestParams::new(uri.clone()))
         .await

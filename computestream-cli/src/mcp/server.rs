@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use computestream_core::{AssetId, JobId, Ledger, Signer};
+use computestream_core::{AssetId, JobId, JobStatus, Ledger, Signer};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
@@ -167,7 +167,8 @@ pub(crate) struct StatusOutput {
     workload: Option<Value>,
     /// Why the daemon could not be reached, if it could not.
     workload_error: Option<String>,
-    /// The job record on chain (status, image, start and end times), as the daemon reports it.
+    /// The job record on chain (`status`: pending, running, completed, failed or cancelled;
+    /// image, start and end times), as the daemon reports it.
     record: Option<Value>,
 }
 
@@ -463,7 +464,7 @@ impl ComputeStream {
             Ok(r) => r.json::<Value>().await.map_err(BuyerError::from),
             Err(e) => Err(e),
         };
-        let (workload, record, workload_error) = match daemon {
+        let (workload, mut record, workload_error) = match daemon {
             Ok(mut v) => (
                 Some(v["workload"].take()).filter(|w| !w.is_null()),
                 Some(v["record"].take()).filter(|r| !r.is_null()),
@@ -471,6 +472,15 @@ impl ComputeStream {
             ),
             Err(e) => (None, None, Some(fail(e))),
         };
+        // The chain's status number, by name (as the SDKs give it).
+        if let Some(status) = record.as_mut().map(|r| &mut r["status"])
+            && let Some(name) = status
+                .as_u64()
+                .and_then(|n| JobStatus::try_from(u8::try_from(n).ok()?).ok())
+                .map(JobStatus::name)
+        {
+            *status = name.into();
+        }
         Ok(StatusOutput {
             job: job.to_string(),
             stream,
