@@ -156,7 +156,14 @@ impl Env {
         );
         let started = Instant::now();
         loop {
-            let status: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+            let status: Value = computestream_core::http_client()
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             let done = status["workload"]["state"] == "stopped"
                 && !status["workload"]["outcome"].is_null()
                 && status["stream"]["is_closed"] == true;
@@ -214,7 +221,7 @@ async fn the_endpoint_is_on_chain_and_leads_to_the_402() {
     let record = env.chain.get_provider(env.provider).await.unwrap();
     assert_eq!(record.endpoint, env.url);
 
-    let challenge = reqwest::Client::new()
+    let challenge = computestream_core::http_client()
         .post(format!("{}/api/v1/compute/execute", record.endpoint))
         .json(&json!({"image": "pytorch/pytorch:2.4", "command": ["python"]}))
         .send()
@@ -223,7 +230,9 @@ async fn the_endpoint_is_on_chain_and_leads_to_the_402() {
     assert_eq!(challenge.status().as_u16(), 402);
     assert!(challenge.headers().contains_key("PAYMENT-REQUIRED"));
 
-    let available: Value = reqwest::get(format!("{}/api/v1/providers/available", env.url))
+    let available: Value = computestream_core::http_client()
+        .get(format!("{}/api/v1/providers/available", env.url))
+        .send()
         .await
         .unwrap()
         .json()
@@ -296,7 +305,9 @@ async fn a_funded_rental_runs_until_the_stream_depletes_then_is_stopped_and_sett
     let ran = env.assert_paid_for_seconds_run(job).await;
     assert_eq!(ran, MAX_DURATION, "the whole deposit was earned");
 
-    let logs = reqwest::get(record.output_url)
+    let logs = computestream_core::http_client()
+        .get(record.output_url)
+        .send()
         .await
         .unwrap()
         .text()
@@ -463,6 +474,11 @@ async fn a_pause_by_the_buyer_stops_the_workload_and_ends_the_rental_billing_onl
 
 /// `computestream --json ARGS` as the buyer; its JSON output.
 async fn buyer_cli(env: &Env, args: &[&str]) -> Value {
+    buyer_cli_with_output(env, args).await.0
+}
+
+/// [`buyer_cli`], with all it printed on stdout.
+async fn buyer_cli_with_output(env: &Env, args: &[&str]) -> (Value, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_computestream"))
         .arg("--json")
         .args(["--node", &env.node, "--key"])
@@ -475,13 +491,14 @@ async fn buyer_cli(env: &Env, args: &[&str]) -> Value {
     assert!(out.status.success(), "{args:?}: {out:?}");
     let stdout = String::from_utf8(out.stdout).unwrap();
     let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout:?}"))
+    let value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout:?}"));
+    (value, stdout)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rent_via_the_daemon_follows_the_logs_closes_after_the_seconds_and_prints_the_receipt() {
     let env = setup_with(30, &[]).await;
-    let out = buyer_cli(
+    let (out, printed) = buyer_cli_with_output(
         &env,
         &[
             "rent",
@@ -501,6 +518,8 @@ async fn rent_via_the_daemon_follows_the_logs_closes_after_the_seconds_and_print
     let receipt = &out["receipt"];
     let job: JobId = receipt["job"].as_str().unwrap().parse().unwrap();
     assert_eq!(out["rental"]["provider"], env.provider.to_long_string());
+    // The workload's output was followed as it came, line by line, before the receipt.
+    assert!(printed.starts_with("tick 1\n"), "{printed:?}");
     assert_eq!(env.recorded_argv(), ["train", "--lr", "0.1"]);
     let stream = env.chain.get_stream(job.buyer, job.id).await.unwrap();
     assert!(stream.is_closed);
@@ -554,7 +573,7 @@ async fn logs_stream_as_server_sent_events_until_the_workload_ends() {
     let (status, body) = env.rent("busybox:1.36", &["train"]).await;
     assert_eq!(status, 202, "{body}");
     let job = job_of(&body);
-    let mut events = reqwest::Client::new()
+    let mut events = computestream_core::http_client()
         .get(body["logs_url"].as_str().unwrap())
         .header("Accept", "text/event-stream")
         .send()
@@ -591,7 +610,9 @@ async fn logs_stream_as_server_sent_events_until_the_workload_ends() {
     );
     assert!(text.ends_with("event: end\n\n"), "{text:?}");
     // Plain GET still gives the text.
-    let plain = reqwest::get(body["logs_url"].as_str().unwrap())
+    let plain = computestream_core::http_client()
+        .get(body["logs_url"].as_str().unwrap())
+        .send()
         .await
         .unwrap()
         .text()

@@ -201,41 +201,71 @@ async fn via(
     Ok(offer)
 }
 
-/// Prints the workload's new output each second until the stream is closed, `seconds`
-/// pass, or Ctrl-C.
+/// Prints the workload's output as it comes until the stream is closed, `seconds` pass, or
+/// Ctrl-C.
 async fn follow(client: &buyer::Client, job: JobId, logs_url: Option<&str>, seconds: Option<u64>) {
-    let http = computestream_x402::http::http_client();
     let started = tokio::time::Instant::now();
-    let mut printed = 0usize;
+    let printer = logs_url.map(|url| tokio::spawn(print_log_events(url.to_string())));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
-        if let Some(url) = logs_url
-            && let Ok(response) = http.get(url).timeout(Duration::from_secs(5)).send().await
-            && response.status().is_success()
-            && let Ok(text) = response.text().await
-        {
-            if let Some(new) = text.get(printed..) {
-                print!("{new}");
-            }
-            printed = text.len();
-        }
         if seconds.is_some_and(|s| started.elapsed() >= Duration::from_secs(s)) {
-            return;
+            break;
         }
         if client
             .get_stream(job.buyer, job.id)
             .await
             .is_ok_and(|s| s.is_closed)
         {
-            return;
+            break;
         }
         tokio::select! {
             _ = &mut ctrl_c => {
                 eprintln!("closing the stream");
-                return;
+                break;
             }
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    if let Some(printer) = printer {
+        printer.abort();
+    }
+}
+
+/// Prints each line of the daemon's log events (`Accept: text/event-stream`: one `data`
+/// event per line, the lines kept so far first) until its `end` event or the connection ends.
+async fn print_log_events(url: String) {
+    let request = computestream_x402::http::http_client()
+        .get(&url)
+        .header(reqwest::header::ACCEPT, "text/event-stream");
+    let Ok(mut response) = request.send().await else {
+        return;
+    };
+    if !response.status().is_success() {
+        return;
+    }
+    let mut pending = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        pending.extend_from_slice(&chunk);
+        // Events end with a blank line.
+        while let Some(end) = pending.windows(2).position(|w| w == b"\n\n") {
+            let event: Vec<u8> = pending.drain(..end + 2).collect();
+            let event = String::from_utf8_lossy(&event);
+            let mut data = Vec::new();
+            for field in event.lines() {
+                if field
+                    .strip_prefix("event:")
+                    .is_some_and(|e| e.trim() == "end")
+                {
+                    return;
+                }
+                if let Some(d) = field.strip_prefix("data:") {
+                    data.push(d.strip_prefix(' ').unwrap_or(d));
+                }
+            }
+            if !data.is_empty() {
+                println!("{}", data.join("\n"));
+            }
         }
     }
 }
