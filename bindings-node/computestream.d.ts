@@ -131,7 +131,11 @@ export declare function streamRequirements(options: StreamRequirementsOptions): 
 export declare function addressOf(privateKey: string): string;
 /** Any x402 header decoded to its object. */
 export declare function decodeHeader(header: string): any;
-/** A PAYMENT-SIGNATURE (v2) decoded to its PaymentPayload by the core's typed decoder. */
+/**
+ * A PAYMENT-SIGNATURE (v2) decoded to its PaymentPayload by the core's typed decoder, as
+ * `@x402/core`'s decode gives it, except that an explicit `null` comes out absent and members
+ * the x402 schema does not define are left out. Throws `InvalidInputError` otherwise.
+ */
 export declare function decodePayment(header: string): {
   x402Version: number;
   resource?: { url: string; description?: string; mimeType?: string };

@@ -273,8 +273,11 @@ function paymentPayload(url, description, mimeType, scheme, network, amount, ass
 
 /**
  * A `PAYMENT-SIGNATURE` header (v2) decoded to its `PaymentPayload` by the core's typed wire
- * decoder, as `@x402/core`'s `decodePaymentSignatureHeader` gives it; throws typed errors
- * (`coreCode` `INVALID_BASE64`, `INVALID_JSON`, ...) for anything else.
+ * decoder, as `@x402/core`'s `decodePaymentSignatureHeader` gives it, except that an explicit
+ * `null` (`"extensions": null`) comes out absent and members the x402 schema does not define
+ * are left out; throws typed errors (`coreCode` `INVALID_BASE64`, `INVALID_JSON`, ...) for
+ * anything else, including what the typed decoder refuses and `JSON.parse` lets through
+ * (duplicate fields, a byte-order mark, a `maxTimeoutSeconds` that is not an integer).
  */
 const decodePayment = (header) => nativeSync(() => nativeModule.decodePaymentWith(header, paymentPayload));
 

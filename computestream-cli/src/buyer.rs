@@ -8,7 +8,7 @@
 //! from an unpaid request first, and [`top_up`] checks before it signs.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -107,8 +107,9 @@ pub(crate) struct BudgetError {
 /// The spending limits a human set: the most one rental may commit (its deposit plus its
 /// top-ups) and the most committed over any rolling hour. Deposits and top-ups count when
 /// signed; refunds do not give budget back. With a record file ([`Budget::recorded_in`]) the
-/// hour's spends outlive the process: a restarted server (a stdio MCP server starts with each
-/// session) still counts them.
+/// hour's spends outlive the process and are shared by every process given the same file: a
+/// restarted server (a stdio MCP server starts with each session) and servers running at once
+/// all count them.
 #[derive(Debug)]
 pub(crate) struct Budget {
     /// The most one rental may commit, base units.
@@ -116,6 +117,7 @@ pub(crate) struct Budget {
     /// The most committed over a rolling hour, base units.
     pub(crate) max_per_hour: u64,
     /// Each spend of the last hour: (wall-clock milliseconds since the Unix epoch, amount).
+    /// With a record file, a copy of it re-read under its lock before each use.
     spent: Mutex<VecDeque<(u64, u64)>>,
     record: Option<PathBuf>,
 }
@@ -137,6 +139,45 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// The spends a record file holds (`MILLISECONDS AMOUNT` lines); a missing file holds none.
+fn read_record(path: &Path) -> Result<VecDeque<(u64, u64)>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut spent = VecDeque::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let entry = line
+            .split_once(' ')
+            .and_then(|(t, a)| Some((t.parse().ok()?, a.trim().parse().ok()?)))
+            .ok_or_else(|| format!("{} line {}: {line:?}", path.display(), n + 1))?;
+        spent.push_back(entry);
+    }
+    Ok(spent)
+}
+
+/// Replaces the record with `spent`: a temporary file of this process, flushed to disk, renamed
+/// over it, and the directory flushed, so that a crash or a power loss leaves the old or the
+/// new record.
+fn write_record(path: &Path, spent: &VecDeque<(u64, u64)>) -> std::io::Result<()> {
+    use std::io::Write;
+    let text: String = spent.iter().map(|(t, a)| format!("{t} {a}\n")).collect();
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 impl Budget {
     /// A budget with nothing spent yet, kept in memory.
     pub(crate) fn new(max_per_rental: u64, max_per_hour: u64) -> Self {
@@ -148,34 +189,40 @@ impl Budget {
         }
     }
 
-    /// Keeps the hour's spends in `path` (one `MILLISECONDS AMOUNT` line each, rewritten
-    /// whole after each change), starting from what it holds. A spend that cannot be
-    /// recorded is refused.
+    /// Keeps the hour's spends in `path` (one `MILLISECONDS AMOUNT` line each), starting from
+    /// what it holds. Each use locks `PATH.lock` (so processes sharing the file take turns),
+    /// re-reads the file and, after a change, replaces it. A spend that cannot be recorded is
+    /// refused.
     pub(crate) fn recorded_in(mut self, path: PathBuf) -> Result<Self, String> {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
-        let mut spent = VecDeque::new();
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let entry = line
-                .split_once(' ')
-                .and_then(|(t, a)| Some((t.parse().ok()?, a.trim().parse().ok()?)))
-                .ok_or_else(|| format!("{} line {}: {line:?}", path.display(), n + 1))?;
-            spent.push_back(entry);
-        }
-        self.spent = Mutex::new(spent);
+        self.spent = Mutex::new(read_record(&path)?);
         self.record = Some(path);
         Ok(self)
     }
 
-    fn window(&self) -> std::sync::MutexGuard<'_, VecDeque<(u64, u64)>> {
+    /// Runs `f` on the last hour's spends, holding this process's lock and, with a record,
+    /// the record's file lock over a fresh read of it; writes the record back when `f` says it
+    /// changed something.
+    fn with_spent<T>(
+        &self,
+        f: impl FnOnce(&mut VecDeque<(u64, u64)>) -> (T, bool),
+    ) -> Result<T, String> {
         let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let lock = match &self.record {
+            Some(path) => {
+                let lock_path = path.with_extension("lock");
+                let lock = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)
+                    .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+                lock.lock()
+                    .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+                *spent = read_record(path)?;
+                Some(lock)
+            }
+            None => None,
+        };
         let now = now_ms();
         while spent
             .front()
@@ -183,24 +230,24 @@ impl Budget {
         {
             spent.pop_front();
         }
-        spent
+        let before = spent.clone();
+        let (out, changed) = f(&mut spent);
+        if changed
+            && let Some(path) = &self.record
+            && let Err(e) = write_record(path, &spent)
+        {
+            *spent = before;
+            return Err(format!("{}: {e}", path.display()));
+        }
+        drop(lock);
+        Ok(out)
     }
 
-    /// Writes the window to the record file, if there is one (a temporary file renamed over
-    /// it, so a crash leaves the old or the new record).
-    fn save(&self, spent: &VecDeque<(u64, u64)>) -> std::io::Result<()> {
-        let Some(path) = &self.record else {
-            return Ok(());
-        };
-        let text: String = spent.iter().map(|(t, a)| format!("{t} {a}\n")).collect();
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, path)
-    }
-
-    /// Committed over the last hour.
+    /// Committed over the last hour (this process's last view if the record cannot be read).
     pub(crate) fn spent_last_hour(&self) -> u64 {
-        self.window().iter().map(|(_, a)| a).sum()
+        let sum = |spent: &VecDeque<(u64, u64)>| spent.iter().map(|(_, a)| a).sum();
+        self.with_spent(|spent| (sum(spent), false))
+            .unwrap_or_else(|_| sum(&self.spent.lock().unwrap_or_else(|p| p.into_inner())))
     }
 
     /// Sets `amount` aside if the rental it belongs to (which has committed `rental_so_far`
@@ -223,35 +270,39 @@ impl Budget {
         if rental > self.max_per_rental {
             return Err(refuse("max_per_rental", self.max_per_rental, rental).into());
         }
-        let mut spent = self.window();
-        let hour = spent
-            .iter()
-            .map(|(_, a)| a)
-            .sum::<u64>()
-            .saturating_add(amount);
-        if hour > self.max_per_hour {
-            return Err(refuse("max_per_hour", self.max_per_hour, hour).into());
-        }
-        let at = now_ms();
-        spent.push_back((at, amount));
-        if let Err(e) = self.save(&spent) {
-            spent.pop_back();
-            return Err(BuyerError::BudgetRecord(e.to_string()));
-        }
-        Ok(Reservation { at, amount })
+        let reserved = self
+            .with_spent(|spent| {
+                let hour = spent
+                    .iter()
+                    .map(|(_, a)| a)
+                    .sum::<u64>()
+                    .saturating_add(amount);
+                if hour > self.max_per_hour {
+                    return (Err(refuse("max_per_hour", self.max_per_hour, hour)), false);
+                }
+                let at = now_ms();
+                spent.push_back((at, amount));
+                (Ok(Reservation { at, amount }), true)
+            })
+            .map_err(BuyerError::BudgetRecord)?;
+        Ok(reserved?)
     }
 
     /// Gives back a reservation whose payment did not happen.
     pub(crate) fn release(&self, reservation: Reservation) {
-        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = spent
-            .iter()
-            .position(|&(t, a)| t == reservation.at && a == reservation.amount)
-        {
-            spent.remove(i);
-            // Kept counted on disk if this fails: the safe side of a spending limit.
-            let _ = self.save(&spent);
-        }
+        // Kept counted if the record cannot be written: the safe side of a spending limit.
+        let _ = self.with_spent(|spent| {
+            match spent
+                .iter()
+                .position(|&(t, a)| t == reservation.at && a == reservation.amount)
+            {
+                Some(i) => {
+                    spent.remove(i);
+                    ((), true)
+                }
+                None => ((), false),
+            }
+        });
     }
 }
 
@@ -949,6 +1000,14 @@ mod tests {
         budget.release(kept);
         let reloaded = Budget::new(1_000, 1_000).recorded_in(path.clone()).unwrap();
         assert_eq!(reloaded.spent_last_hour(), 300);
+
+        // Two budgets on one record (two servers at once) count each other's spends.
+        let other = Budget::new(1_000, 1_000).recorded_in(path.clone()).unwrap();
+        let _ours = budget.reserve("a deposit", 400, 0).unwrap();
+        let refused = other.reserve("a deposit", 301, 0).unwrap_err();
+        assert_eq!(refused.code(), "BUDGET_EXCEEDED", "{refused}");
+        let _theirs = other.reserve("a deposit", 300, 0).unwrap();
+        assert_eq!(budget.spent_last_hour(), 1_000);
 
         std::fs::write(&path, "12 x\n").unwrap();
         let e = Budget::new(1, 1).recorded_in(path.clone()).unwrap_err();

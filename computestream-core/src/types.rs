@@ -260,8 +260,8 @@ impl From<JobStatus> for u8 {
 }
 
 impl JobStatus {
-    /// `pending`, `running`, `completed`, `failed` or `cancelled`: the name every binding
-    /// gives the status (Python's `Job.status`, Node's and the browser's `Job.status`).
+    /// `pending`, `running`, `completed`, `failed` or `cancelled`: the name the bindings and
+    /// the MCP server give the status (Python's and Node's `Job.status`).
     pub fn name(self) -> &'static str {
         match self {
             JobStatus::Pending => "pending",

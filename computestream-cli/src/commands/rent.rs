@@ -205,7 +205,7 @@ async fn via(
 /// Ctrl-C.
 async fn follow(client: &buyer::Client, job: JobId, logs_url: Option<&str>, seconds: Option<u64>) {
     let started = tokio::time::Instant::now();
-    let printer = logs_url.map(|url| tokio::spawn(print_log_events(url.to_string())));
+    let mut printer = logs_url.map(|url| tokio::spawn(print_log_events(url.to_string())));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
@@ -217,6 +217,11 @@ async fn follow(client: &buyer::Client, job: JobId, logs_url: Option<&str>, seco
             .await
             .is_ok_and(|s| s.is_closed)
         {
+            // Closed elsewhere: the daemon is stopping the workload; its last lines and the
+            // end of the output follow shortly.
+            if let Some(printer) = printer.as_mut() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), printer).await;
+            }
             break;
         }
         tokio::select! {
@@ -232,8 +237,8 @@ async fn follow(client: &buyer::Client, job: JobId, logs_url: Option<&str>, seco
     }
 }
 
-/// Prints each line of the daemon's log events (`Accept: text/event-stream`: one `data`
-/// event per line, the lines kept so far first) until its `end` event or the connection ends.
+/// Prints each line of the daemon's log events (`Accept: text/event-stream`: one event per
+/// line of output, the lines kept so far first) until its `end` event or the connection ends.
 async fn print_log_events(url: String) {
     let request = computestream_x402::http::http_client()
         .get(&url)
@@ -244,28 +249,109 @@ async fn print_log_events(url: String) {
     if !response.status().is_success() {
         return;
     }
-    let mut pending = Vec::new();
+    let mut events = EventReader::default();
     while let Ok(Some(chunk)) = response.chunk().await {
-        pending.extend_from_slice(&chunk);
-        // Events end with a blank line.
-        while let Some(end) = pending.windows(2).position(|w| w == b"\n\n") {
-            let event: Vec<u8> = pending.drain(..end + 2).collect();
-            let event = String::from_utf8_lossy(&event);
-            let mut data = Vec::new();
-            for field in event.lines() {
-                if field
-                    .strip_prefix("event:")
-                    .is_some_and(|e| e.trim() == "end")
-                {
-                    return;
-                }
-                if let Some(d) = field.strip_prefix("data:") {
-                    data.push(d.strip_prefix(' ').unwrap_or(d));
-                }
-            }
-            if !data.is_empty() {
-                println!("{}", data.join("\n"));
+        for event in events.feed(&chunk) {
+            match event {
+                LogEvent::Line(line) => println!("{line}"),
+                LogEvent::End => return,
             }
         }
+    }
+}
+
+/// What the daemon's log events say.
+#[derive(Debug, PartialEq)]
+enum LogEvent {
+    /// A line of output (an event without `data` fields: an empty line).
+    Line(String),
+    /// The output ended.
+    End,
+}
+
+/// Server-sent events read as the specification says: lines end at CR, LF or CRLF (also
+/// across chunks); `data` fields of an event join with LF; a blank line ends an event;
+/// comments (`:` lines, the keep-alives) are skipped.
+#[derive(Debug, Default)]
+struct EventReader {
+    line: Vec<u8>,
+    after_cr: bool,
+    name: String,
+    data: Vec<String>,
+    fields: usize,
+}
+
+impl EventReader {
+    fn feed(&mut self, bytes: &[u8]) -> Vec<LogEvent> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            if std::mem::take(&mut self.after_cr) && b == b'\n' {
+                continue;
+            }
+            if b == b'\r' || b == b'\n' {
+                self.after_cr = b == b'\r';
+                let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+                self.line_done(&line, &mut out);
+            } else {
+                self.line.push(b);
+            }
+        }
+        out
+    }
+
+    fn line_done(&mut self, line: &str, out: &mut Vec<LogEvent>) {
+        if line.is_empty() {
+            let name = std::mem::take(&mut self.name);
+            let data = std::mem::take(&mut self.data);
+            let fields = std::mem::take(&mut self.fields);
+            if name == "end" {
+                out.push(LogEvent::End);
+            } else if !data.is_empty() {
+                out.push(LogEvent::Line(data.join("\n")));
+            } else if fields == 0 {
+                // The daemon's event for an empty line has no field at all.
+                out.push(LogEvent::Line(String::new()));
+            }
+            return;
+        }
+        self.fields += 1;
+        if line.starts_with(':') {
+            return;
+        }
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        match field {
+            "data" => self.data.push(value.to_string()),
+            "event" => self.name = value.to_string(),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_events_are_read_across_chunks_and_line_endings() {
+        let stream = b"data: tick 1\n\ndata: 10%\rdata: 20%\r\n\r\n\n: keep-alive\n\ndata: a\r";
+        let mut reader = EventReader::default();
+        let mut events = Vec::new();
+        // Fed one byte at a time: every boundary falls inside a chunk somewhere.
+        for b in stream {
+            events.extend(reader.feed(std::slice::from_ref(b)));
+        }
+        events.extend(reader.feed(b"\n\nevent: end\ndata\n\ndata: after\n\n"));
+        assert_eq!(
+            events,
+            [
+                LogEvent::Line("tick 1".into()),
+                LogEvent::Line("10%\n20%".into()),
+                LogEvent::Line(String::new()),
+                LogEvent::Line("a".into()),
+                LogEvent::End,
+                LogEvent::Line("after".into()),
+            ]
+        );
     }
 }

@@ -464,16 +464,16 @@ impl ComputeStream {
             Ok(r) => r.json::<Value>().await.map_err(BuyerError::from),
             Err(e) => Err(e),
         };
+        // The daemon is another party: its answer is read without assuming its shape.
         let (workload, mut record, workload_error) = match daemon {
-            Ok(mut v) => (
-                Some(v["workload"].take()).filter(|w| !w.is_null()),
-                Some(v["record"].take()).filter(|r| !r.is_null()),
-                None,
-            ),
+            Ok(mut v) => {
+                let mut field = |k| v.get_mut(k).map(Value::take).filter(|w| !w.is_null());
+                (field("workload"), field("record"), None)
+            }
             Err(e) => (None, None, Some(fail(e))),
         };
         // The chain's status number, by name (as the SDKs give it).
-        if let Some(status) = record.as_mut().map(|r| &mut r["status"])
+        if let Some(status) = record.as_mut().and_then(|r| r.get_mut("status"))
             && let Some(name) = status
                 .as_u64()
                 .and_then(|n| JobStatus::try_from(u8::try_from(n).ok()?).ok())

@@ -181,8 +181,10 @@ impl PayingClient {
         let receipt = header(&second, &[PAYMENT_RESPONSE, X_PAYMENT_RESPONSE]);
         let challenge = header(&second, &[PAYMENT_REQUIRED]);
         if Payer::refused(status, receipt.as_deref()) {
-            // Read even beside a challenge header: the body says why (`invalidMessage`).
-            let body = read_limited(second).await?;
+            // Read even beside a challenge header: the body says why (`invalidMessage`). A body
+            // that cannot be read only loses that detail: the refusal is still concluded (which
+            // frees the sequence number).
+            let body = read_limited(second).await.unwrap_or_default();
             let refusal = self.payer.conclude(
                 &payment,
                 status,
@@ -215,12 +217,16 @@ fn header(response: &reqwest::Response, names: &[&str]) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn read_limited(response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
-    let body = response.bytes().await?;
-    if body.len() > MAX_CHALLENGE_BODY {
-        return Err(ClientError::BadChallenge("402 body above 64 KiB".into()));
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+    let mut body = Vec::new();
+    // Chunk by chunk, so a huge body is refused without being held.
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_CHALLENGE_BODY {
+            return Err(ClientError::BadChallenge("402 body above 64 KiB".into()));
+        }
+        body.extend_from_slice(&chunk);
     }
-    Ok(body.to_vec())
+    Ok(body)
 }
 
 #[cfg(test)]
