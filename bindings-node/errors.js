@@ -69,8 +69,12 @@ const NODE_CODES = new Set([
   'TRANSPORT_ERROR', 'LEDGER_ERROR',
 ]);
 const SPENDING_CODES = new Set(['BUDGET_EXCEEDED', 'PAYMENT_NOT_ALLOWED']);
-// Input that does not decode (a header that is not base64, not the JSON it should be, too large).
-const INPUT_CODES = new Set(['INVALID_INPUT', 'INVALID_BASE64', 'INVALID_JSON', 'UNSUPPORTED_VERSION', 'HEADER_TOO_LARGE']);
+// Input that does not decode (a header that is not base64, not the JSON it should be, too
+// large), and payments that cannot be made of it (as in Python: `InvalidInput`).
+const INPUT_CODES = new Set([
+  'INVALID_INPUT', 'INVALID_BASE64', 'INVALID_JSON', 'UNSUPPORTED_VERSION', 'HEADER_TOO_LARGE',
+  'INVALID_REQUIREMENTS', 'INVALID_TXN_PARAMS', 'SIGNING_FAILED',
+]);
 
 function fromNative(error) {
   if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;

@@ -23,7 +23,11 @@ export interface PaymentResponse {
   transaction: string;
   network: string;
   payer?: string;
+  /** Base units settled. */
+  amount?: string;
   errorReason?: string;
+  errorMessage?: string;
+  /** `jobId`: the job (`0xBUYER/ID`) a `stream` payment opened. */
   extra?: { jobId?: string } & Record<string, unknown>;
 }
 

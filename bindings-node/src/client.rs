@@ -37,8 +37,8 @@ into_js! {
     Rate => BigInt: |v| BigInt::from(v.nanos_per_second());
     bool => bool: |v| v;
     String => String: |v| v;
-    AccountAddress => String: |v| v.to_string();
-    AssetId => String: |v| v.0.to_string();
+    AccountAddress => String: |v| v.to_long_string();
+    AssetId => String: |v| v.0.to_long_string();
     JobStatus => String: |v| v.to_string();
 }
 
@@ -158,7 +158,7 @@ impl Transaction {
         Ok(Transaction {
             hash: outcome.hash.to_hex(),
             version: outcome.version.into(),
-            sender: outcome.sender.to_string(),
+            sender: outcome.sender.to_long_string(),
             sequence_number: outcome.sequence_number.into(),
             vm_status: outcome.vm_status,
             timestamp_usecs: outcome.timestamp_usecs.into(),

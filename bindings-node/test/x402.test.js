@@ -67,6 +67,9 @@ test('exact: paid once through the fetch wrapper, a replay refused', async (t) =
 
 test('stream: the payment opens a rental whose later requests are admitted while it pays', async (t) => {
   const w = await world(t);
+  // A rental needs an image to run: refused before anything is signed.
+  const noImage = wrapFetchWithPayment(fetch, { privateKey: KEYS.buyer, node: w.node, maxPerPayment: 10_000_000n, maxPerHour: 10_000_000n });
+  await assert.rejects(noImage(`${w.base}/rent`), { name: 'InvalidInputError', code: 'INVALID_INPUT', coreCode: 'INVALID_TXN_PARAMS' });
   const payFetch = wrapFetchWithPayment(fetch, {
     privateKey: KEYS.buyer, node: w.node, maxPerPayment: 10_000_000n, maxPerHour: '100000000', dockerImage: 'pytorch:2',
   });

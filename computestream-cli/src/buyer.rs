@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use computestream_core::{
-    AccountAddress, AptosLedger, AssetId, ContractClient, JobId, Provider, RejectReason, Signer,
-    Stream, TxnOutcome,
+    AccountAddress, AptosLedger, AssetId, ContractClient, JobId, JobStatus, Provider, RejectReason,
+    Signer, Stream, TxnOutcome,
 };
 use computestream_x402::http::{ClientError, PayingClient, SpendingPolicy};
 use computestream_x402::wire::{self, PAYMENT_REQUIRED, PaymentRequired, PaymentRequirements};
@@ -909,13 +909,17 @@ pub(crate) struct Receipt {
     pub(crate) closed_at: u64,
     /// The close transaction's hash (null: the stream was closed already).
     pub(crate) close_transaction: Option<String>,
+    /// The job never started: the transaction that cancelled it, which frees the provider's
+    /// slot (null when the job had started or ended already).
+    pub(crate) cancel_transaction: Option<String>,
     /// The buyer's balance of the asset after.
     pub(crate) balance_after: u64,
 }
 
 /// Closes `job`'s stream as `signer` (the buyer): the provider is paid what accrued, the rest
-/// of the escrow comes back, the daemon stops the workload. A stream closed already (by the
-/// provider at depletion) gives its receipt without a transaction.
+/// of the escrow comes back, the daemon stops the workload; a job that never started is
+/// cancelled too, so it does not hold one of the provider's active-job slots. A stream closed
+/// already (by the provider at depletion) gives its receipt without a close transaction.
 pub(crate) async fn stop(
     client: &Client,
     signer: &Signer,
@@ -932,6 +936,19 @@ pub(crate) async fn stop(
                 .to_hex(),
         )
     };
+    let pending = signer.address() == job.buyer
+        && client.get_job(job.buyer, job.id).await?.status == JobStatus::Pending;
+    let cancel_transaction = if pending {
+        // The provider may start it meanwhile: then there is nothing to cancel (its daemon
+        // sees the closed stream and stops the workload).
+        match signed(signer, || client.cancel_job(signer, job.id)).await {
+            Ok(outcome) => Some(outcome.hash.to_hex()),
+            Err(e) if e.abort_code().is_some() => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
     let after = client.get_stream(job.buyer, job.id).await?;
     let balance_after = client.balance(signer.address(), after.asset).await?;
     Ok(Receipt {
@@ -945,6 +962,7 @@ pub(crate) async fn stop(
         refunded: after.deposited.saturating_sub(after.paid),
         closed_at: after.closed_at,
         close_transaction,
+        cancel_transaction,
         balance_after,
     })
 }

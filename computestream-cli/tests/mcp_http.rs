@@ -494,10 +494,22 @@ async fn an_agent_rents_watches_tops_up_and_stops_within_its_budget() {
     assert!(again["close_transaction"].is_null(), "{again}");
     assert_eq!(again["refunded"], receipt["refunded"]);
 
-    // The pending job: nothing ran, everything comes back.
+    // The pending job: nothing ran, everything comes back, and the job is cancelled (it no
+    // longer holds one of the provider's active-job slots).
+    let active = env
+        .chain
+        .get_provider(env.provider)
+        .await
+        .unwrap()
+        .active_jobs;
     let receipt = ok(&agent, "stop_job", json!({"job": pending.to_string()})).await;
     assert_eq!(receipt["paid_to_provider"], 0);
     assert_eq!(receipt["refunded"], 11_000);
+    assert!(receipt["cancel_transaction"].is_string(), "{receipt:#}");
+    let record = env.chain.get_job(env.buyer, pending.id).await.unwrap();
+    assert_eq!(record.status, computestream_core::JobStatus::Cancelled);
+    let provider = env.chain.get_provider(env.provider).await.unwrap();
+    assert_eq!(provider.active_jobs, active - 1);
     assert_eq!(receipt["balance_after"], BUYER_FUNDS - paid);
     assert_eq!(env.usdc_of(env.buyer).await, BUYER_FUNDS - paid);
 

@@ -404,14 +404,22 @@ async fn run(w: &World, steps: &[Step]) {
     for (i, step) in steps.iter().enumerate() {
         eprintln!("step {i}");
         match step {
-            Pay(n) => payment = Some(w.pay(&required.accepts[*n], None, "").await),
+            Pay(n) => {
+                payment = Some(
+                    w.pay(&required.accepts[*n], None, "pytorch/pytorch:2.4")
+                        .await,
+                )
+            }
             PayAhead(n, ahead) => {
                 let r = &required.accepts[*n];
-                payment = Some(w.pay_at(r, None, NOW + ahead, "").await);
+                payment = Some(w.pay_at(r, None, NOW + ahead, "pytorch/pytorch:2.4").await);
             }
             PayWithResource(n) => {
                 let resource = Some(required.resource.clone());
-                payment = Some(w.pay(&required.accepts[*n], resource, "").await);
+                payment = Some(
+                    w.pay(&required.accepts[*n], resource, "pytorch/pytorch:2.4")
+                        .await,
+                );
             }
             Rent(image) => payment = Some(w.pay(&required.accepts[1], None, image).await),
             Identify(id) => payment.as_mut().unwrap().set_payment_identifier(id),

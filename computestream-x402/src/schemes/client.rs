@@ -107,6 +107,15 @@ pub fn payment_function(
             )?;
             let rate = int(field(requirements, "ratePerSecond")?, "ratePerSecond")?;
             check_stream_amount(rate, max_duration, amount).map_err(PayError::BadRequirements)?;
+            // The contract aborts a rent without an image (E_INVALID_DOCKER_IMAGE): refused
+            // here, before anything is signed, with what to do about it.
+            if docker_image.is_empty() {
+                return Err(PayError::BadParams(
+                    "a `stream` payment rents compute: give the docker image to run \
+                     (docker_image / dockerImage / --image)"
+                        .into(),
+                ));
+            }
             Call::Rent {
                 provider: pay_to,
                 docker_image: docker_image.into(),

@@ -334,5 +334,17 @@ pub(crate) mod tests {
         let mut r = requirements();
         r.scheme = "stream".into();
         assert_eq!(code(&r), "INVALID_REQUIREMENTS", "stream without its extra");
+        // A rental needs an image to run: refused before signing, not by the contract.
+        let terms = StreamTerms {
+            network: Network::Localnet,
+            contract: AccountAddress::from_hex("0xcafe").unwrap(),
+            provider: signer.address(),
+            asset: AssetId::NATIVE,
+            rate: Rate::from_nanos_per_second(1_000_000_000),
+            max_duration_seconds: 60,
+            fee_payer: None,
+        };
+        let e = code(&terms.requirements(60).unwrap());
+        assert_eq!(e, "INVALID_TXN_PARAMS");
     }
 }
