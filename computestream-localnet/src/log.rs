@@ -54,13 +54,23 @@ pub(super) struct Log {
 }
 
 impl Log {
-    /// Opens (or creates) the log at `path` and returns it with every intact entry.
+    /// Opens (or creates) the log at `path`, locked for this process, and returns it with
+    /// every intact entry. A log another process holds open is refused.
     pub(super) fn open(path: &Path) -> Result<(Log, Vec<LogEntry>)> {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(path)?;
+        // One ledger per log: a second process appending to it would interleave two
+        // histories that a replay then merges. Held while the file is open.
+        if let Err(e) = file.try_lock() {
+            return Err(std::io::Error::other(format!(
+                "{}: in use by another ledger ({e}); one process per state directory",
+                path.display()
+            ))
+            .into());
+        }
         let mut bytes = Vec::new();
         file.seek(SeekFrom::Start(0))?;
         file.read_to_end(&mut bytes)?;
@@ -128,6 +138,17 @@ mod tests {
             amount: n,
             timestamp_usecs: n,
         }
+    }
+
+    #[test]
+    fn a_log_is_held_by_one_ledger_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.log");
+        let (first, _) = Log::open(&path).unwrap();
+        let e = Log::open(&path).unwrap_err();
+        assert!(e.to_string().contains("in use by another ledger"), "{e}");
+        drop(first);
+        Log::open(&path).unwrap();
     }
 
     #[test]
