@@ -12,17 +12,10 @@ const { wrapFetchWithPayment } = require('@x402/fetch');
 const { decodePaymentResponseHeader } = require('@x402/core/http');
 const cs = require('..');
 const { ExactClientScheme, StreamClientScheme, ExactServerScheme, StreamServerScheme } = require('computestream/x402');
-const { KEYS, RATE, NETWORK } = require('../fixtures/world.js');
+const { market, KEYS, RATE, NETWORK } = require('../fixtures/world.js');
 
 test('@x402/fetch pays @x402/express in exact and stream with our scheme classes registered', async (t) => {
-  const localnet = await cs.Localnet.start();
-  t.after(() => localnet.close());
-  const node = localnet.nodeUrl;
-  for (const key of Object.values(KEYS)) localnet.fundAccount(cs.addressOf(key), 1_000_000_000n);
-  const facilitator = await cs.Facilitator.start({ node, network: NETWORK, feePayerKey: KEYS.feePayer });
-  t.after(() => facilitator.close());
-  const provider = new cs.Client({ node, privateKey: KEYS.provider });
-  await provider.registerProvider({ gpuType: 'H100', vramGb: 80n, pricePerSecond: RATE, stakeAmount: 1000n });
+  const { localnet, node, facilitator, provider } = await market(t);
 
   const server = new x402ResourceServer(new HTTPFacilitatorClient({ url: facilitator.url }))
     .register(NETWORK, new ExactServerScheme())

@@ -161,23 +161,6 @@ fn read_record(path: &Path) -> Result<VecDeque<(u64, u64)>, String> {
     Ok(spent)
 }
 
-/// Replaces the record with `spent`: a temporary file of this process, flushed to disk, renamed
-/// over it, and the directory flushed, so that a crash or a power loss leaves the old or the
-/// new record.
-fn write_record(path: &Path, spent: &VecDeque<(u64, u64)>) -> std::io::Result<()> {
-    use std::io::Write;
-    let text: String = spent.iter().map(|(t, a)| format!("{t} {a}\n")).collect();
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
 impl Budget {
     /// A budget with nothing spent yet, kept in memory.
     pub(crate) fn new(max_per_rental: u64, max_per_hour: u64) -> Self {
@@ -234,7 +217,14 @@ impl Budget {
         let (out, changed) = f(&mut spent);
         if changed
             && let Some(path) = &self.record
-            && let Err(e) = write_record(path, &spent)
+            && let Err(e) = computestream_core::storage::write_atomically(
+                path,
+                spent
+                    .iter()
+                    .map(|(t, a)| format!("{t} {a}\n"))
+                    .collect::<String>()
+                    .as_bytes(),
+            )
         {
             *spent = before;
             return Err(format!("{}: {e}", path.display()));

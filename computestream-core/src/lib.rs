@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod math;
 pub mod scheduler;
 mod serde_dec;
+pub mod storage;
 mod stream_ext;
 pub mod tx;
 pub mod types;

@@ -57,7 +57,7 @@ def payment_response(response: httpx.Response) -> Optional[PaymentResponse]:
     receipt = response.extensions.get(_RECEIPT)
     if isinstance(receipt, PaymentResponse):
         return receipt
-    header = response.headers.get("payment-response") or response.headers.get("x-payment-response")
+    header = _receipt_header(response)
     return PaymentResponse.decode(header) if header else None
 
 

@@ -68,15 +68,10 @@ impl StateDir {
             .join(format!("{}-{}.json", job.buyer.to_long_string(), job.id))
     }
 
-    /// Writes `record` atomically (temporary file, fsync, rename).
+    /// Writes `record` atomically ([`computestream_core::storage::write_atomically`]).
     pub(crate) fn save(&self, record: &RentalRecord) -> std::io::Result<()> {
-        use std::io::Write;
-        let path = self.record_path(record.job);
-        let tmp = path.with_extension("json.tmp");
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&serde_json::to_vec(record).map_err(std::io::Error::other)?)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)
+        let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+        computestream_core::storage::write_atomically(&self.record_path(record.job), &bytes)
     }
 
     /// Forgets `job`'s record (its stream is closed).

@@ -74,14 +74,7 @@ impl<L: Ledger + Send + Sync + 'static> Driver<L> {
             }
         };
         let io = |e: std::io::Error| storage(path, e);
-        let tmp = path.with_extension("tmp");
         let bytes = serde_json::to_vec(&cp).map_err(|e| io(std::io::Error::other(e)))?;
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp).map_err(io)?;
-            f.write_all(&bytes).map_err(io)?;
-            f.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&tmp, path).map_err(io)
+        crate::storage::write_atomically(path, &bytes).map_err(io)
     }
 }
