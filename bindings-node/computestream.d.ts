@@ -3,7 +3,7 @@
 import type * as native from './index';
 import type { ClientMethods, Integer } from './client';
 
-export type { Escrow, Job, Provider, Stream, Transaction, AbiFunction, AbiParam } from './index';
+export type { Escrow, Job, Provider, Stream, StreamAt, Transaction, AbiFunction, AbiParam } from './index';
 export type * from './client';
 
 /** The native module's synchronous functions (u64 values as decimal strings). */
@@ -143,6 +143,12 @@ export declare function decodePayment(header: string): {
   payload: Record<string, unknown>;
   extensions?: Record<string, unknown>;
 };
+/**
+ * A stream's figures at chain time `now` (seconds, e.g. `await client.nowSeconds()`), by the
+ * core's stream math: what it owes, what a settlement would pay and a close refund, when it
+ * runs dry, whether the provider should keep serving.
+ */
+export declare function streamAt(stream: native.Stream, now: Integer): native.StreamAt;
 /** The header (base64 of compact JSON) of an x402 object. */
 export declare function encodeHeader(object: unknown): string;
 

@@ -76,8 +76,21 @@ const INPUT_CODES = new Set([
   'INVALID_REQUIREMENTS', 'INVALID_TXN_PARAMS', 'SIGNING_FAILED',
 ]);
 
+// What napi-rs throws when an argument does not convert to the Rust type (a number where a
+// bigint goes, a missing field): the status is the error's `code`.
+const NAPI_ARGUMENT_CODES = new Set([
+  'InvalidArg', 'ObjectExpected', 'StringExpected', 'NumberExpected', 'BooleanExpected',
+  'ArrayExpected', 'BigintExpected', 'FunctionExpected',
+]);
+
 function fromNative(error) {
   if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;
+  if (NAPI_ARGUMENT_CODES.has(error.code)) {
+    const message = error.code === 'InvalidArg'
+      ? error.message
+      : `${error.code.replace(/Expected$/, '').toLowerCase()} expected ${error.message.trim()}`;
+    return new InvalidInputError(message, { coreCode: error.code, cause: error });
+  }
   let detail;
   try {
     detail = JSON.parse(error.message);

@@ -285,6 +285,28 @@ export interface Stream {
   paid: bigint
 }
 
+/**
+ * A stream's figures at chain time `now` (seconds, decimal): what it owes, what a settlement
+ * would pay and a close refund, when it runs dry, whether it is paying.
+ */
+export declare function streamAt(stream: Stream, now: string): StreamAt
+
+/** A stream's figures at one chain time, from the core's stream math (`Stream::owed_at` …). */
+export interface StreamAt {
+  /** Owed to the payee in total (paid or not), base units. */
+  owed: bigint
+  /** What a settlement at that time would pay. */
+  claimable: bigint
+  /** What a close at that time would refund to the payer. */
+  refundable: bigint
+  /** Seconds from that time until the deposit is fully owed (0: it is); `null` if never. */
+  secondsToDeplete: bigint | null
+  /** Open, not paused, window not over, funds left: the provider should keep serving. */
+  isPaying: boolean
+  /** Paying, and its window has started. */
+  isAccruing: boolean
+}
+
 /** Owed after `activeSeconds` at a nano-rate, floored and capped at `deposited`. */
 export declare function streamOwed(deposited: string, ratePerSecond: string, activeSeconds: string): string
 

@@ -281,6 +281,12 @@ function paymentPayload(url, description, mimeType, scheme, network, amount, ass
  */
 const decodePayment = (header) => nativeSync(() => nativeModule.decodePaymentWith(header, paymentPayload));
 
+/**
+ * A stream's figures at chain time `now` (seconds; `client.nowSeconds()`), by the core's stream
+ * math: `owed`, `claimable`, `refundable`, `secondsToDeplete`, `isPaying`, `isAccruing`.
+ */
+const streamAt = (stream, now) => nativeSync(() => nativeModule.streamAt(stream, integer(now, 'streamAt: now')));
+
 /** The header (base64 of compact JSON) of an x402 object. */
 const encodeHeader = (object) => nativeSync(() => raw.x402EncodeHeader(JSON.stringify(object)));
 
@@ -294,6 +300,7 @@ module.exports = {
   decodeHeader,
   decodePayment,
   encodeHeader,
+  streamAt,
   version: raw.version(),
   raw,
   ComputeStreamError: errors.ComputeStreamError,

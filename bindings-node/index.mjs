@@ -3,7 +3,7 @@ import cs from './index.js';
 
 export const {
   Client, Localnet, Facilitator, exactRequirements, streamRequirements, addressOf, decodeHeader, decodePayment, encodeHeader,
-  version, raw, ComputeStreamError, AbortError, NodeError, PaymentRejectedError, SpendingLimitError,
+  streamAt, version, raw, ComputeStreamError, AbortError, NodeError, PaymentRejectedError, SpendingLimitError,
   InvalidInputError,
 } = cs;
 export default cs;

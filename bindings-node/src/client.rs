@@ -400,3 +400,74 @@ impl NativeClient {
         Ok(self.client.now_seconds().await.map_err(core)?.into())
     }
 }
+
+/// A stream's figures at one chain time, from the core's stream math (`Stream::owed_at` …).
+#[napi(object)]
+#[derive(Debug)]
+pub struct StreamAt {
+    /// Owed to the payee in total (paid or not), base units.
+    pub owed: BigInt,
+    /// What a settlement at that time would pay.
+    pub claimable: BigInt,
+    /// What a close at that time would refund to the payer.
+    pub refundable: BigInt,
+    /// Seconds from that time until the deposit is fully owed (0: it is); `null` if never.
+    pub seconds_to_deplete: Either<BigInt, Null>,
+    /// Open, not paused, window not over, funds left: the provider should keep serving.
+    pub is_paying: bool,
+    /// Paying, and its window has started.
+    pub is_accruing: bool,
+}
+
+fn u64_field(v: &BigInt, what: &str) -> napi::Result<u64> {
+    match v.get_u64() {
+        (false, n, true) => Ok(n),
+        _ => Err(input(format!("{what}: not a u64"))),
+    }
+}
+
+impl TryFrom<&Stream> for core_types::Stream {
+    type Error = napi::Error;
+
+    fn try_from(s: &Stream) -> napi::Result<Self> {
+        let rate = match s.rate_per_second.get_u128() {
+            (false, n, true) => Rate(n),
+            _ => return Err(input("ratePerSecond: not a u128")),
+        };
+        Ok(core_types::Stream {
+            payer: address_arg(&s.payer, "payer")?,
+            job_id: u64_field(&s.job_id, "jobId")?,
+            payee: address_arg(&s.payee, "payee")?,
+            asset: AssetId(address_arg(&s.asset, "asset")?),
+            rate_per_second: rate,
+            opened_at: u64_field(&s.opened_at, "openedAt")?,
+            window_start: u64_field(&s.window_start, "windowStart")?,
+            window_end: u64_field(&s.window_end, "windowEnd")?,
+            is_paused: s.is_paused,
+            paused_at: u64_field(&s.paused_at, "pausedAt")?,
+            excluded_seconds: u64_field(&s.excluded_seconds, "excludedSeconds")?,
+            is_closed: s.is_closed,
+            closed_at: u64_field(&s.closed_at, "closedAt")?,
+            deposited: u64_field(&s.deposited, "deposited")?,
+            paid: u64_field(&s.paid, "paid")?,
+        })
+    }
+}
+
+/// A stream's figures at chain time `now` (seconds, decimal): what it owes, what a settlement
+/// would pay and a close refund, when it runs dry, whether it is paying.
+#[napi]
+pub fn stream_at(stream: Stream, now: String) -> napi::Result<StreamAt> {
+    let s = core_types::Stream::try_from(&stream)?;
+    let now = crate::error::u64_arg(&now, "now")?;
+    Ok(StreamAt {
+        owed: s.owed_at(now).into(),
+        claimable: s.claimable_at(now).into(),
+        refundable: s.refundable_at(now).into(),
+        seconds_to_deplete: s
+            .seconds_to_deplete(now)
+            .map_or(Either::B(Null), |n| Either::A(n.into())),
+        is_paying: s.is_paying(now),
+        is_accruing: s.is_accruing(now),
+    })
+}

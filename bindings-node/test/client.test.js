@@ -53,6 +53,36 @@ test('rent → watch → close through Client, amounts as bigint', async (t) => 
   assert.ok(owed[0] > 0n && owed[1] > owed[0] && owed[2] > owed[1], `owed ${owed}`);
   assert.equal(await buyer.isStreamActive(job), true);
 
+  // The same figures without asking the node, from the stream and a chain time: the node's
+  // answer lies between the figures at the chain times read before and after it.
+  const open = await buyer.getStream(job);
+  const t0 = await buyer.nowSeconds();
+  const claimable = await buyer.calculateCurrentAmount(job);
+  const t1 = await buyer.nowSeconds();
+  const [at0, at1] = [cs.streamAt(open, t0), cs.streamAt(open, t1)];
+  assert.ok(at0.claimable <= claimable && claimable <= at1.claimable, `${at0.claimable} ≤ ${claimable} ≤ ${at1.claimable}`);
+  assert.equal(at0.owed, at0.claimable + open.paid);
+  assert.equal(at0.refundable, open.deposited - at0.owed);
+  assert.equal(at0.isPaying, true);
+  assert.equal(at0.isAccruing, true);
+  // 10,000,000 base units at 2000 a second would last 5000 s, but the job's window ends first,
+  // after its 3600 s: the stream never runs dry, and stops paying with its window.
+  assert.equal(open.windowEnd - open.windowStart, 3600n);
+  assert.strictEqual(at0.secondsToDeplete, null);
+  const end = cs.streamAt(open, open.windowEnd);
+  assert.deepEqual([end.owed, end.refundable, end.isPaying], [7_200_000n, 2_800_000n, false]);
+  assert.equal(cs.streamAt(open, '100000000000').owed, 7_200_000n, 'nothing accrues after the window');
+  // A deposit that runs out inside the window: 1,000,000 base units last 500 active seconds.
+  const small = { ...open, deposited: 1_000_000n };
+  assert.equal(cs.streamAt(small, t0).secondsToDeplete, 500n - (t0 - open.windowStart - open.excludedSeconds));
+  assert.equal(cs.streamAt(small, open.windowStart + 500n).isPaying, false, 'depleted');
+  assert.throws(() => cs.streamAt({ ...open, deposited: 10_000_000 }, t0), {
+    name: 'InvalidInputError', code: 'INVALID_INPUT', coreCode: 'BigintExpected', message: 'bigint expected on Stream.deposited',
+  });
+  assert.throws(() => cs.streamAt({ payer: open.payer }, t0), { code: 'INVALID_INPUT', message: /Missing field `jobId`/ });
+  assert.throws(() => cs.streamAt({ ...open, paid: -1n }, t0), { code: 'INVALID_INPUT', message: /paid: not a u64/ });
+  assert.throws(() => cs.streamAt(open, -1), { code: 'INVALID_INPUT' });
+
   await buyer.closeStream(job);
   const stream = await buyer.getStream(job);
   assert.equal(stream.isClosed, true);
@@ -61,6 +91,10 @@ test('rent → watch → close through Client, amounts as bigint', async (t) => 
   const active = stream.closedAt - stream.windowStart - stream.excludedSeconds;
   assert.equal(stream.paid, BigInt(cs.raw.streamOwed('10000000', RATE.toString(), active.toString())));
   assert.ok(stream.paid > 0n);
+  const closed = cs.streamAt(stream, (await buyer.nowSeconds()) + 60n);
+  assert.deepEqual(closed, {
+    owed: stream.paid, claimable: 0n, refundable: 0n, secondsToDeplete: null, isPaying: false, isAccruing: false,
+  });
   // The rest of the escrow went back: the buyer lost exactly what the provider earned.
   assert.equal(before - (await buyer.balance(buyer.address)), stream.paid);
 });

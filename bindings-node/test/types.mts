@@ -3,7 +3,7 @@
 import { x402Client } from '@x402/core/client';
 import { x402ResourceServer, HTTPFacilitatorClient } from '@x402/core/server';
 import { ExactClientScheme, StreamClientScheme, ExactServerScheme, StreamServerScheme } from 'computestream/x402';
-import { Client, AbortError, type Stream } from 'computestream';
+import { Client, AbortError, streamAt, type Stream, type StreamAt } from 'computestream';
 import { wrapFetchWithPayment } from 'computestream/fetch';
 
 export const client = new x402Client()
@@ -21,6 +21,11 @@ export async function watch(c: Client, payer: string, jobId: bigint): Promise<bi
     if (e instanceof AbortError && e.abortName === 'E_STREAM_NOT_FOUND') return 0n;
     throw e;
   }
+}
+
+export async function runsDryIn(c: Client, payer: string, jobId: bigint): Promise<bigint | null> {
+  const at: StreamAt = streamAt(await c.getStream({ payer, jobId }), await c.nowSeconds());
+  return at.isPaying ? at.secondsToDeplete : 0n;
 }
 
 export const pay = wrapFetchWithPayment(fetch, { privateKey: '0x01', node: 'http://127.0.0.1/v1', maxPerPayment: 10n, maxPerHour: '100' });
