@@ -86,9 +86,10 @@ const NAPI_ARGUMENT_CODES = new Set([
 function fromNative(error) {
   if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;
   if (NAPI_ARGUMENT_CODES.has(error.code)) {
-    const message = error.code === 'InvalidArg'
-      ? error.message
-      : `${error.code.replace(/Expected$/, '').toLowerCase()} expected ${error.message.trim()}`;
+    // napi-rs leaves the status out of some messages (` on Stream.jobId`).
+    const message = error.message.startsWith(' on ')
+      ? `${error.code.replace(/Expected$/, '').toLowerCase()} expected${error.message}`
+      : error.message;
     return new InvalidInputError(message, { coreCode: error.code, cause: error });
   }
   let detail;
@@ -108,10 +109,13 @@ function fromNative(error) {
   return new ComputeStreamError(message, { code, coreCode: code });
 }
 
-/** Awaits a native Promise (or calls a native function), rethrowing its error typed. */
-async function native(promise) {
+/**
+ * Calls a native async function and awaits its Promise, rethrowing its error typed: an
+ * argument that does not convert throws at the call, before there is a Promise.
+ */
+async function native(call) {
   try {
-    return await promise;
+    return await call();
   } catch (e) {
     throw fromNative(e);
   }

@@ -57,7 +57,7 @@ function settleBeforeSending(res, gate, id, next) {
     if (chunk != null) chunks.push([chunk, encoding]);
     Object.assign(res, { writeHead, write, end });
     const status = head ? head[0] : res.statusCode;
-    native(gate.finish(id, status < 400)).then((step) => {
+    native(() => gate.finish(id, status < 400)).then((step) => {
       if (step.status != null) {
         for (const name of res.getHeaderNames()) res.removeHeader(name);
         return send(res, step);
@@ -96,7 +96,7 @@ function paymentMiddleware(routes, { facilitator, node = null, contract = null }
   return function computestreamPayment(req, res, next) {
     const route = table.find((r) => (r.method === '*' || r.method === req.method) && r.path === req.path);
     if (!route) return next();
-    native(route.gate.begin(headersOf(req))).then((step) => {
+    native(() => route.gate.begin(headersOf(req))).then((step) => {
       if (step.status != null) return send(res, step);
       req.computestream = { job: step.job ?? null };
       settleBeforeSending(res, route.gate, step.id, next);

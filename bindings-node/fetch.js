@@ -27,7 +27,7 @@ function wrapFetchWithPayment(fetchImpl, {
     const first = await fetchImpl(request.clone());
     if (first.status !== 402) return first;
     const challenge = await first.text();
-    const payment = await native(payer.answer(first.headers.get('payment-required'), challenge));
+    const payment = await native(() => payer.answer(first.headers.get('payment-required'), challenge));
     const retry = request.clone();
     retry.headers.set(payment.header, payment.value);
     let paid;

@@ -105,12 +105,12 @@ class Client {
 
   /** `owner`'s balance of `asset` (default the native coin `0xa`), base units. */
   balance(owner, asset = null) {
-    return native(this.#native.balance(owner, asset));
+    return native(() => this.#native.balance(owner, asset));
   }
 
   /** The chain's time, seconds. */
   nowSeconds() {
-    return native(this.#native.nowSeconds());
+    return native(() => this.#native.nowSeconds());
   }
 
   /** Every entry function and view: `{kind, module, name, params, returns}`. */
@@ -127,7 +127,7 @@ class Client {
         value: {
           async [name](args = {}) {
             const json = callJson(f, args);
-            return native(this.#native[method](json));
+            return native(() => this.#native[method](json));
           },
         }[name],
         writable: true,
@@ -146,7 +146,7 @@ class Localnet {
   }
 
   static async start() {
-    return new Localnet(await native(nativeModule.startLocalnet()));
+    return new Localnet(await native(() => nativeModule.startLocalnet()));
   }
 
   /** Base URL (faucet at the root). */
@@ -182,7 +182,7 @@ class Localnet {
 
   /** Stops serving; idempotent. */
   close() {
-    return native(this.#native.close());
+    return native(() => this.#native.close());
   }
 
   [Symbol.asyncDispose]() {
@@ -202,7 +202,7 @@ class Facilitator {
   }
 
   static async start({ node, network, feePayerKey, contract = null }) {
-    return new Facilitator(await native(nativeModule.startFacilitator(node, network, feePayerKey, contract)));
+    return new Facilitator(await native(() => nativeModule.startFacilitator(node, network, feePayerKey, contract)));
   }
 
   /** Base URL, for `paymentMiddleware`'s `facilitator`. */
@@ -217,7 +217,7 @@ class Facilitator {
 
   /** Stops serving; idempotent. */
   close() {
-    return native(this.#native.close());
+    return native(() => this.#native.close());
   }
 
   [Symbol.asyncDispose]() {
@@ -285,7 +285,10 @@ const decodePayment = (header) => nativeSync(() => nativeModule.decodePaymentWit
  * A stream's figures at chain time `now` (seconds; `client.nowSeconds()`), by the core's stream
  * math: `owed`, `claimable`, `refundable`, `secondsToDeplete`, `isPaying`, `isAccruing`.
  */
-const streamAt = (stream, now) => nativeSync(() => nativeModule.streamAt(stream, integer(now, 'streamAt: now')));
+function streamAt(stream, now) {
+  if (stream === null || typeof stream !== 'object') throw new InvalidInputError('streamAt: expected a Stream (from getStream)');
+  return nativeSync(() => nativeModule.streamAt(stream, integer(now, 'streamAt: now')));
+}
 
 /** The header (base64 of compact JSON) of an x402 object. */
 const encodeHeader = (object) => nativeSync(() => raw.x402EncodeHeader(JSON.stringify(object)));

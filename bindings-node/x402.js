@@ -31,7 +31,7 @@ class ClientScheme {
 
   /** Signs a payment for `paymentRequirements`; @x402/core adds `accepted` and `resource`. */
   async createPaymentPayload(x402Version, paymentRequirements) {
-    const payload = await native(this.#payer.signRequirements(JSON.stringify(paymentRequirements)));
+    const payload = await native(() => this.#payer.signRequirements(JSON.stringify(paymentRequirements)));
     return { x402Version, payload: JSON.parse(payload) };
   }
 }

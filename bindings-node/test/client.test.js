@@ -76,6 +76,17 @@ test('rent → watch → close through Client, amounts as bigint', async (t) => 
   const small = { ...open, deposited: 1_000_000n };
   assert.equal(cs.streamAt(small, t0).secondsToDeplete, 500n - (t0 - open.windowStart - open.excludedSeconds));
   assert.equal(cs.streamAt(small, open.windowStart + 500n).isPaying, false, 'depleted');
+  // Paid for but not started yet: the provider should serve it, nothing accrues.
+  const later = cs.streamAt({ ...open, windowStart: t0 + 10n }, t0);
+  assert.deepEqual([later.owed, later.isPaying, later.isAccruing], [0n, true, false]);
+  // Paused: what it owes stays at the pause, and it neither pays nor runs dry.
+  const paused = { ...open, isPaused: true, pausedAt: t0 };
+  assert.equal(cs.streamAt(paused, t0 + 100n).owed, at0.owed);
+  assert.deepEqual([cs.streamAt(paused, t0).isPaying, cs.streamAt(paused, t0).secondsToDeplete], [false, null]);
+  // Seconds excluded (paused before) are not billed: 10 s less at 2000 a second.
+  assert.equal(cs.streamAt({ ...open, excludedSeconds: open.excludedSeconds + 10n }, t0 + 20n).owed,
+    cs.streamAt(open, t0 + 20n).owed - 20_000n);
+  assert.throws(() => cs.streamAt(null, t0), { name: 'InvalidInputError', message: /expected a Stream/ });
   assert.throws(() => cs.streamAt({ ...open, deposited: 10_000_000 }, t0), {
     name: 'InvalidInputError', code: 'INVALID_INPUT', coreCode: 'BigintExpected', message: 'bigint expected on Stream.deposited',
   });
@@ -125,6 +136,8 @@ test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
   // The core refuses what JavaScript cannot: a u64 out of range, an address that is not one.
   await assert.rejects(buyer.cancelJob({ jobId: 2n ** 64n }), { code: 'INVALID_INPUT', coreCode: 'INVALID_INPUT' });
   await assert.rejects(buyer.getJob({ buyer: 'not-an-address', jobId: 1n }), { code: 'INVALID_INPUT' });
+  // An argument napi-rs cannot convert is refused as typed as the rest.
+  await assert.rejects(buyer.balance(123), { name: 'InvalidInputError', coreCode: 'StringExpected' });
   const readOnly = new Client({ node: localnet.nodeUrl });
   assert.equal(readOnly.address, null);
   await assert.rejects(readOnly.cancelJob({ jobId: 1n }), { code: 'INVALID_INPUT', message: /no privateKey/ });
