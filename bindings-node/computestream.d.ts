@@ -59,9 +59,16 @@ export declare class Client {
 }
 export interface Client extends ClientMethods {}
 
+export interface LocalnetOptions {
+  /** Chain time stays put until `advance()` moves it (default: the system clock). */
+  manualClock?: boolean;
+  /** Where a manual clock starts, seconds (default the system's time now). */
+  startSecs?: Integer | null;
+}
+
 /** The embedded ledger served in-process on a free loopback port. */
 export declare class Localnet {
-  static start(): Promise<Localnet>;
+  static start(options?: LocalnetOptions): Promise<Localnet>;
   readonly url: string;
   /** The node API URL (`…/v1`), for `Client`. */
   readonly nodeUrl: string;
@@ -70,6 +77,10 @@ export declare class Localnet {
   fundAccount(address: string, amount: Integer, asset?: string | null): void;
   createAsset(symbol: string, decimals: number): string;
   balance(owner: string, asset?: string | null): bigint;
+  /** Chain time, seconds. */
+  nowSeconds(): bigint;
+  /** Moves a manual clock forward (`InvalidInputError` without `manualClock`). */
+  advance(seconds: Integer): void;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -25,6 +25,10 @@ export declare class Localnet {
   createAsset(symbol: string, decimals: number): string
   /** `owner`'s balance of `asset` (default the native coin). */
   balance(owner: string, asset?: string | undefined | null): bigint
+  /** Chain time, seconds. */
+  nowSeconds(): bigint
+  /** Moves a manual clock forward by `seconds` (decimal). */
+  advance(seconds: string): void
   /** Stops serving and waits for open requests; idempotent. */
   close(): Promise<void>
 }
@@ -262,8 +266,12 @@ export declare function signCall(privateKey: string, callJson: string, sequenceN
  */
 export declare function startFacilitator(node: string, network: string, feePayerKey: string, contract?: string | undefined | null): Promise<Facilitator>
 
-/** Starts an in-memory localnet on a free loopback port (contracts at `0xcafe`, chain id 4). */
-export declare function startLocalnet(): Promise<Localnet>
+/**
+ * Starts an in-memory localnet on a free loopback port (contracts at `0xcafe`, chain id 4).
+ * With `manual_clock`, chain time stays at `start_secs` (decimal; default the system's time
+ * now) until `advance` moves it; otherwise it is the system clock.
+ */
+export declare function startLocalnet(manualClock: boolean, startSecs?: string | undefined | null): Promise<Localnet>
 
 /** `payment_stream::StreamInfo`. */
 export interface Stream {

@@ -145,8 +145,13 @@ class Localnet {
     this.#native = nativeLocalnet;
   }
 
-  static async start() {
-    return new Localnet(await native(() => nativeModule.startLocalnet()));
+  /**
+   * Starts serving. `manualClock: true` keeps chain time at `startSecs` (default the system's
+   * time now) until `advance()` moves it; otherwise chain time is the system clock.
+   */
+  static async start({ manualClock = false, startSecs = null } = {}) {
+    const start = startSecs === null ? null : integer(startSecs, 'Localnet.start: startSecs');
+    return new Localnet(await native(() => nativeModule.startLocalnet(manualClock, start)));
   }
 
   /** Base URL (faucet at the root). */
@@ -178,6 +183,17 @@ class Localnet {
   /** `owner`'s balance of `asset` (default the native coin), base units. */
   balance(owner, asset = null) {
     return nativeSync(() => this.#native.balance(owner, asset));
+  }
+
+  /** Chain time, seconds. */
+  nowSeconds() {
+    return this.#native.nowSeconds();
+  }
+
+  /** Moves a manual clock forward by `seconds`. */
+  advance(seconds) {
+    const by = integer(seconds, 'advance: seconds');
+    nativeSync(() => this.#native.advance(by));
   }
 
   /** Stops serving; idempotent. */

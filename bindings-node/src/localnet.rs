@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use computestream_core::AssetId;
-use computestream_localnet::LocalLedger;
 use computestream_localnet::server::Localnet as Server;
+use computestream_localnet::{LocalLedger, ManualClock};
 use napi::bindgen_prelude::BigInt;
 use napi_derive::napi;
 
@@ -16,17 +16,33 @@ use crate::error::{address_arg, core, input, u64_arg};
 #[derive(Debug)]
 pub struct Localnet {
     ledger: Arc<LocalLedger>,
+    clock: Option<ManualClock>,
     url: String,
     server: tokio::sync::Mutex<Option<Server>>,
 }
 
 /// Starts an in-memory localnet on a free loopback port (contracts at `0xcafe`, chain id 4).
+/// With `manual_clock`, chain time stays at `start_secs` (decimal; default the system's time
+/// now) until `advance` moves it; otherwise it is the system clock.
 #[napi]
-pub async fn start_localnet() -> napi::Result<Localnet> {
-    let ledger = Arc::new(LocalLedger::in_memory());
+pub async fn start_localnet(
+    manual_clock: bool,
+    start_secs: Option<String>,
+) -> napi::Result<Localnet> {
+    let clock = match (manual_clock, start_secs) {
+        (true, Some(s)) => Some(ManualClock::at_secs(u64_arg(&s, "startSecs")?)),
+        (true, None) => Some(ManualClock::at_system_time()),
+        (false, Some(_)) => return Err(input("startSecs needs manualClock: true")),
+        (false, None) => None,
+    };
+    let ledger = Arc::new(match &clock {
+        Some(c) => LocalLedger::with_clock(c.clone()),
+        None => LocalLedger::in_memory(),
+    });
     let server = Server::start_local(ledger.clone()).await.map_err(core)?;
     Ok(Localnet {
         ledger,
+        clock,
         url: server.url().to_string(),
         server: tokio::sync::Mutex::new(Some(server)),
     })
@@ -97,6 +113,23 @@ impl Localnet {
             .ledger
             .balance(address_arg(&owner, "owner")?, asset)
             .into())
+    }
+
+    /// Chain time, seconds.
+    #[napi]
+    pub fn now_seconds(&self) -> BigInt {
+        self.ledger.now_secs().into()
+    }
+
+    /// Moves a manual clock forward by `seconds` (decimal).
+    #[napi]
+    pub fn advance(&self, seconds: String) -> napi::Result<()> {
+        let clock = self
+            .clock
+            .as_ref()
+            .ok_or_else(|| input("advance needs Localnet.start({ manualClock: true })"))?;
+        clock.advance_secs(u64_arg(&seconds, "seconds")?);
+        Ok(())
     }
 
     /// Stops serving and waits for open requests; idempotent.

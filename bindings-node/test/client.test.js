@@ -110,6 +110,44 @@ test('rent → watch → close through Client, amounts as bigint', async (t) => 
   assert.equal(before - (await buyer.balance(buyer.address)), stream.paid);
 });
 
+test('on a manual clock a rental costs exactly rate × seconds', async (t) => {
+  const localnet = await Localnet.start({ manualClock: true });
+  t.after(() => localnet.close());
+  const provider = new Client({ node: localnet.nodeUrl, privateKey: PROVIDER_KEY });
+  const buyer = new Client({ node: localnet.nodeUrl, privateKey: BUYER_KEY });
+  localnet.fundAccount(provider.address, 1_000_000_000n);
+  localnet.fundAccount(buyer.address, 100_000_000n);
+  await provider.registerProvider({ gpuType: 'H100', vramGb: 80n, pricePerSecond: RATE, stakeAmount: 1000n });
+  const rented = await buyer.rent({
+    provider: provider.address, dockerImage: 'pytorch:2', asset: '0xa', deposit: 1_000_000n,
+    maxDuration: 3600n, maxRatePerSecond: RATE,
+  });
+  const job = { payer: buyer.address, jobId: rented.jobId };
+  await provider.startJob({ buyer: buyer.address, jobId: rented.jobId });
+  const t0 = localnet.nowSeconds();
+  assert.equal(await buyer.nowSeconds(), t0, 'the node reads the same clock');
+
+  localnet.advance(10n);
+  assert.equal(localnet.nowSeconds(), t0 + 10n);
+  assert.equal(await buyer.calculateCurrentAmount(job), 20_000n, '10 s at 2000 a second');
+  const at = cs.streamAt(await buyer.getStream(job), localnet.nowSeconds());
+  assert.deepEqual([at.owed, at.claimable, at.refundable, at.secondsToDeplete], [20_000n, 20_000n, 980_000n, 490n]);
+
+  localnet.advance(490);
+  assert.equal(await buyer.isStreamActive(job), false, 'the deposit ran out after 500 s');
+  assert.equal(cs.streamAt(await buyer.getStream(job), localnet.nowSeconds()).owed, 1_000_000n);
+  const before = await buyer.balance(buyer.address);
+  await buyer.closeStream(job);
+  assert.equal((await buyer.getStream(job)).paid, 1_000_000n);
+  assert.equal(await buyer.balance(buyer.address), before, 'nothing left to refund');
+
+  await assert.rejects(Localnet.start({ startSecs: 5n }), { code: 'INVALID_INPUT', message: /needs manualClock/ });
+  const fixed = await Localnet.start({ manualClock: true, startSecs: '1800000000' });
+  t.after(() => fixed.close());
+  assert.equal(fixed.nowSeconds(), 1_800_000_000n);
+  assert.throws(() => fixed.advance(-1), { code: 'INVALID_INPUT' });
+});
+
 test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
   const localnet = await Localnet.start();
   t.after(() => localnet.close());
@@ -143,6 +181,7 @@ test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
   await assert.rejects(readOnly.cancelJob({ jobId: 1n }), { code: 'INVALID_INPUT', message: /no privateKey/ });
   assert.throws(() => new Client({}), { code: 'INVALID_INPUT' });
 
+  assert.throws(() => localnet.advance(1), { name: 'InvalidInputError', message: /needs Localnet.start\(\{ manualClock: true \}\)/ });
   const stopped = await Localnet.start();
   const url = stopped.nodeUrl;
   await stopped.close();

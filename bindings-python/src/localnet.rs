@@ -40,13 +40,8 @@ impl Localnet {
     #[pyo3(signature = (manual_clock = false, start_secs = None))]
     fn new(py: Python<'_>, manual_clock: bool, start_secs: Option<u64>) -> PyResult<Self> {
         let (ledger, clock) = if manual_clock {
-            let start = start_secs.unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs())
-            });
-            let (ledger, clock) = LocalLedger::with_manual_clock(start);
-            (ledger, Some(clock))
+            let clock = start_secs.map_or_else(ManualClock::at_system_time, ManualClock::at_secs);
+            (LocalLedger::with_clock(clock.clone()), Some(clock))
         } else {
             if start_secs.is_some() {
                 return Err(errors::invalid("start_secs needs manual_clock=True"));

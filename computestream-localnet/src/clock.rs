@@ -9,9 +9,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct ManualClock(Arc<AtomicU64>);
 
 impl ManualClock {
-    /// A clock at `secs` seconds.
+    /// A clock at `secs` seconds (saturating at the largest time in microseconds).
     pub fn at_secs(secs: u64) -> Self {
-        ManualClock(Arc::new(AtomicU64::new(secs * 1_000_000)))
+        ManualClock(Arc::new(AtomicU64::new(secs.saturating_mul(1_000_000))))
+    }
+
+    /// A clock at the system's time now (whole seconds), which then moves only when told.
+    pub fn at_system_time() -> Self {
+        ManualClock::at_secs(Clock::System.now_micros() / 1_000_000)
     }
 
     /// Now, microseconds.
@@ -19,14 +24,21 @@ impl ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 
-    /// Moves the clock forward by `secs` (never backward).
+    /// Moves the clock forward by `secs` (never backward; saturating at the largest time).
     pub fn advance_secs(&self, secs: u64) {
-        self.0.fetch_add(secs * 1_000_000, Ordering::SeqCst);
+        let by = secs.saturating_mul(1_000_000);
+        // `fetch_update` with a closure that always returns `Some` cannot fail.
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(by))
+            });
     }
 
     /// Sets the clock to `secs` if that is later than now.
     pub fn set_secs(&self, secs: u64) {
-        self.0.fetch_max(secs * 1_000_000, Ordering::SeqCst);
+        self.0
+            .fetch_max(secs.saturating_mul(1_000_000), Ordering::SeqCst);
     }
 }
 
@@ -50,5 +62,26 @@ impl Clock {
                 .unwrap_or(0),
             Clock::Manual(c) => c.now_micros(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manual_clock_moves_forward_only_and_saturates() {
+        let clock = ManualClock::at_secs(100);
+        clock.advance_secs(5);
+        assert_eq!(clock.now_micros(), 105_000_000);
+        clock.set_secs(50);
+        assert_eq!(clock.now_micros(), 105_000_000, "never backward");
+        // Times a caller may pass from Python or Node: no overflow, no panic.
+        clock.advance_secs(u64::MAX);
+        assert_eq!(clock.now_micros(), u64::MAX);
+        assert_eq!(ManualClock::at_secs(u64::MAX).now_micros(), u64::MAX);
+        let now = Clock::System.now_micros() / 1_000_000;
+        let at = ManualClock::at_system_time().now_micros() / 1_000_000;
+        assert!(at >= now && at <= now + 5, "{at} vs {now}");
     }
 }

@@ -149,11 +149,15 @@ impl LocalLedger {
     /// An in-memory ledger on a manual clock starting at `start_secs`.
     pub fn with_manual_clock(start_secs: u64) -> (LocalLedger, ManualClock) {
         let clock = ManualClock::at_secs(start_secs);
-        let ledger = LocalLedger::builder()
-            .clock(Clock::Manual(clock.clone()))
+        (LocalLedger::with_clock(clock.clone()), clock)
+    }
+
+    /// An in-memory ledger whose time is `clock`, which the caller moves.
+    pub fn with_clock(clock: ManualClock) -> LocalLedger {
+        LocalLedger::builder()
+            .clock(Clock::Manual(clock))
             .open()
-            .expect("an in-memory ledger has no storage to fail");
-        (ledger, clock)
+            .expect("an in-memory ledger has no storage to fail")
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
