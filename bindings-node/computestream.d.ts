@@ -163,7 +163,10 @@ export declare function streamAt(stream: native.Stream, now: Integer): native.St
 /** The header (base64 of compact JSON) of an x402 object. */
 export declare function encodeHeader(object: unknown): string;
 
-/** What the package throws: `code` is stable; `coreCode` is the core's own code. */
+/**
+ * What the package throws: `code` is stable; `coreCode` is the core's own code (or, for an
+ * argument napi-rs cannot convert, its status, e.g. `BigintExpected`).
+ */
 export declare class ComputeStreamError extends Error {
   readonly code: string;
   readonly coreCode: string;
@@ -182,7 +185,7 @@ export declare class NodeError extends ComputeStreamError {
   readonly code: 'NODE';
   /** Whether trying again may succeed. */
   readonly retryable: boolean | null;
-  /** The node's HTTP status, when it answered with an error status. */
+  /** The node's HTTP status, when it answered with an error status (404 for `NOT_FOUND`). */
   readonly status: number | null;
 }
 /** The server refused a payment. */

@@ -83,6 +83,16 @@ const NAPI_ARGUMENT_CODES = new Set([
   'ArrayExpected', 'BigintExpected', 'FunctionExpected',
 ]);
 
+function typed(code, message, detail) {
+  const options = { ...detail, coreCode: code };
+  if (code === 'ABORT') return new AbortError(message, options);
+  if (INPUT_CODES.has(code)) return new InvalidInputError(message, options);
+  if (code === 'PAYMENT_REFUSED') return new PaymentRejectedError(message, options);
+  if (SPENDING_CODES.has(code)) return new SpendingLimitError(message, options);
+  if (NODE_CODES.has(code)) return new NodeError(message, options);
+  return new ComputeStreamError(message, { code, coreCode: code });
+}
+
 function fromNative(error) {
   if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;
   if (NAPI_ARGUMENT_CODES.has(error.code)) {
@@ -92,6 +102,10 @@ function fromNative(error) {
       : error.message;
     return new InvalidInputError(message, { coreCode: error.code, cause: error });
   }
+  // The synchronous native functions (`raw`) throw the core's code as `code`, the message as is.
+  if (typeof error.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(error.code)) {
+    return typed(error.code, error.message, { cause: error });
+  }
   let detail;
   try {
     detail = JSON.parse(error.message);
@@ -100,13 +114,7 @@ function fromNative(error) {
   }
   if (!detail || typeof detail.code !== 'string') return error;
   const { code, message, ...rest } = detail;
-  const options = { ...rest, coreCode: code };
-  if (code === 'ABORT') return new AbortError(message, options);
-  if (INPUT_CODES.has(code)) return new InvalidInputError(message, options);
-  if (code === 'PAYMENT_REFUSED') return new PaymentRejectedError(message, options);
-  if (SPENDING_CODES.has(code)) return new SpendingLimitError(message, options);
-  if (NODE_CODES.has(code)) return new NodeError(message, options);
-  return new ComputeStreamError(message, { code, coreCode: code });
+  return typed(code, message, rest);
 }
 
 /**

@@ -20,7 +20,7 @@ function wrapFetchWithPayment(fetchImpl, {
   privateKey, node, maxPerPayment, maxPerHour, networks = [], dockerImage = null, contract = null,
 } = {}) {
   const payer = nativeSync(() => new nativeModule.NativePayer(
-    privateKey, node, integer(maxPerPayment, 'maxPerPayment'), integer(maxPerHour, 'maxPerHour'),
+    privateKey, node, integer(maxPerPayment, 'wrapFetchWithPayment: maxPerPayment'), integer(maxPerHour, 'wrapFetchWithPayment: maxPerHour'),
     networks, dockerImage, contract));
   async function fetchWithPayment(input, init) {
     const request = new Request(input, init);

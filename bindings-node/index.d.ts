@@ -210,7 +210,9 @@ export interface Job {
   /** `pending`, `running`, `completed`, `failed` or `cancelled`. */
   status: string
   createdAt: bigint
+  /** Chain time of start (0 until started). */
   startedAt: bigint
+  /** Chain time of completion, failure or cancellation (0 until then). */
   endedAt: bigint
   outputUrl: string
 }
@@ -282,12 +284,20 @@ export interface Stream {
   /** Nano-units of the asset per second. */
   ratePerSecond: bigint
   openedAt: bigint
+  /** Start of accrual: the job's start (2^64 − 1 until the job starts). */
   windowStart: bigint
+  /**
+   * r" End of accrual: job start + max duration, job end or stream close (2^64 − 1 if
+   * r" open-ended).
+   */
   windowEnd: bigint
   isPaused: boolean
+  /** When the current pause began (meaningful while paused). */
   pausedAt: bigint
+  /** Paused and unfunded seconds so far, not billed. */
   excludedSeconds: bigint
   isClosed: boolean
+  /** Chain time of close (meaningful once closed). */
   closedAt: bigint
   deposited: bigint
   paid: bigint

@@ -21,6 +21,7 @@ const camel = (snake) => snake.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()
 
 /** A u64/u128 as the decimal string the native module takes: bigint, decimal string, or a safe integer. */
 function integer(value, what) {
+  if (value === undefined || value === null) throw new InvalidInputError(`${what} is missing`);
   if (typeof value === 'bigint') {
     if (value < 0n) throw new InvalidInputError(`${what}: ${value} is negative`);
     return value.toString();
@@ -32,7 +33,7 @@ function integer(value, what) {
     return String(value);
   }
   if (typeof value === 'string' && /^[0-9]+$/.test(value)) return value;
-  throw new InvalidInputError(`${what}: expected a bigint or a decimal string, got ${typeof value} ${String(value)}`);
+  throw new InvalidInputError(`${what}: expected a bigint, a decimal string or a safe integer, got ${typeof value} ${String(value)}`);
 }
 
 function argument(param, value, fn) {
@@ -244,7 +245,7 @@ class Facilitator {
 /** `exact` PaymentRequirements: `amount` base units of `asset` to `payTo`. */
 function exactRequirements({ network, asset, payTo, amount, maxTimeoutSeconds = 60, feePayer = null }) {
   return JSON.parse(nativeSync(() => raw.x402ExactRequirements(
-    network, asset, payTo, integer(amount, 'amount'), integer(maxTimeoutSeconds, 'maxTimeoutSeconds'), feePayer)));
+    network, asset, payTo, integer(amount, 'exactRequirements: amount'), integer(maxTimeoutSeconds, 'exactRequirements: maxTimeoutSeconds'), feePayer)));
 }
 
 /** `stream` PaymentRequirements: a deposit of `ratePerSecond` (nano-units) over `maxDurationSeconds`. */
@@ -253,8 +254,8 @@ function streamRequirements({
   feePayer = null,
 }) {
   return JSON.parse(nativeSync(() => raw.x402StreamRequirements(
-    network, contract, provider, asset, integer(ratePerSecond, 'ratePerSecond'),
-    integer(maxDurationSeconds, 'maxDurationSeconds'), integer(maxTimeoutSeconds, 'maxTimeoutSeconds'),
+    network, contract, provider, asset, integer(ratePerSecond, 'streamRequirements: ratePerSecond'),
+    integer(maxDurationSeconds, 'streamRequirements: maxDurationSeconds'), integer(maxTimeoutSeconds, 'streamRequirements: maxTimeoutSeconds'),
     feePayer)));
 }
 

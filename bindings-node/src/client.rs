@@ -87,7 +87,9 @@ record!(
         /// `pending`, `running`, `completed`, `failed` or `cancelled`.
         status: String,
         created_at: BigInt,
+        /// Chain time of start (0 until started).
         started_at: BigInt,
+        /// Chain time of completion, failure or cancellation (0 until then).
         ended_at: BigInt,
         output_url: String,
     }
@@ -118,12 +120,18 @@ record!(
         /// Nano-units of the asset per second.
         rate_per_second: BigInt,
         opened_at: BigInt,
+        /// Start of accrual: the job's start (2^64 − 1 until the job starts).
         window_start: BigInt,
+        /// End of accrual: job start + max duration, job end or stream close (2^64 − 1 if
+        /// open-ended).
         window_end: BigInt,
         is_paused: bool,
+        /// When the current pause began (meaningful while paused).
         paused_at: BigInt,
+        /// Paused and unfunded seconds so far, not billed.
         excluded_seconds: BigInt,
         is_closed: bool,
+        /// Chain time of close (meaningful once closed).
         closed_at: BigInt,
         deposited: BigInt,
         paid: BigInt,
@@ -234,8 +242,32 @@ pub struct NativeClient {
     signer: Option<Arc<Signer>>,
 }
 
-fn parse_json<T: DeserializeOwned>(text: &str, what: &str) -> napi::Result<T> {
-    serde_json::from_str(text).map_err(|e| input(format!("{what}: {e}")))
+/// A `Call`/`View` from the JSON `index.js` builds; the core's error names the refused value
+/// (`"0xzz" is not an account address`), this adds the method (`getProvider: …`).
+fn parse_call<T: DeserializeOwned>(text: &str) -> napi::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        let function = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| Some(camel(v.get("function")?.as_str()?)))
+            .unwrap_or_default();
+        input(format!("{function}: {e}"))
+    })
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[napi]
@@ -278,7 +310,7 @@ impl NativeClient {
     /// Signs, submits and waits for one entry function (the JSON `Call`).
     #[napi]
     pub async fn execute(&self, call: String) -> napi::Result<Transaction> {
-        let call: Call = parse_json(&call, "arguments")?;
+        let call: Call = parse_call(&call)?;
         let signer = self
             .signer
             .as_ref()
@@ -288,7 +320,7 @@ impl NativeClient {
     }
 
     async fn view<T: DeserializeOwned>(&self, view: &str, returns: &str) -> napi::Result<T> {
-        let view: View = parse_json(view, "arguments")?;
+        let view: View = parse_call(view)?;
         if view.returns() != returns {
             return Err(input(format!(
                 "{} returns {}, not {returns}",

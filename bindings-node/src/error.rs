@@ -16,7 +16,7 @@ fn thrown(detail: Value) -> napi::Error {
 pub(crate) fn core(e: computestream_core::Error) -> napi::Error {
     let mut detail =
         json!({"code": e.code(), "message": e.to_string(), "retryable": e.is_retryable()});
-    if let computestream_core::Error::Transport { status, .. } = &e {
+    if let Some(status) = e.http_status() {
         detail["status"] = json!(status);
     }
     if let Some(abort) = e.abort_code() {

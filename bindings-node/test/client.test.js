@@ -174,6 +174,23 @@ test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
   // The core refuses what JavaScript cannot: a u64 out of range, an address that is not one.
   await assert.rejects(buyer.cancelJob({ jobId: 2n ** 64n }), { code: 'INVALID_INPUT', coreCode: 'INVALID_INPUT' });
   await assert.rejects(buyer.getJob({ buyer: 'not-an-address', jobId: 1n }), { code: 'INVALID_INPUT' });
+  // The refusal names the method and the value.
+  await assert.rejects(buyer.getProvider({ provider: '0xzz' }), {
+    code: 'INVALID_INPUT', message: /getProvider: "0xzz" is not an account address/,
+  });
+  await assert.rejects(buyer.cancelJob({ jobId: '18446744073709551616' }), { message: /cancelJob: "18446744073709551616" is not a u64/ });
+  assert.throws(() => new Client({ node: localnet.nodeUrl, privateKey: '0x12' }), {
+    name: 'InvalidInputError', message: /private key: .*expected 64 hex digits/,
+  });
+  assert.throws(() => new Client({ node: 'not a url' }), { name: 'InvalidInputError', message: /node URL "not a url\/v1"/ });
+  assert.throws(() => cs.addressOf('zz'), { name: 'InvalidInputError', coreCode: 'INVALID_INPUT' });
+  assert.throws(() => require('../fetch.js').wrapFetchWithPayment(fetch, { privateKey: BUYER_KEY, node: localnet.nodeUrl }), {
+    name: 'InvalidInputError', message: 'wrapFetchWithPayment: maxPerPayment is missing',
+  });
+  // A node that answers 404: NodeError with the status.
+  await assert.rejects(new Client({ node: `${localnet.url}/elsewhere` }).nowSeconds(), {
+    name: 'NodeError', coreCode: 'NOT_FOUND', status: 404,
+  });
   // An argument napi-rs cannot convert is refused as typed as the rest.
   await assert.rejects(buyer.balance(123), { name: 'InvalidInputError', coreCode: 'StringExpected' });
   const readOnly = new Client({ node: localnet.nodeUrl });

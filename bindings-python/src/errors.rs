@@ -193,10 +193,7 @@ pub(crate) fn core(e: computestream_core::Error) -> PyErr {
         computestream_core::Error::ExecutionFailed { vm_status, .. } => Some(vm_status.clone()),
         _ => None,
     };
-    let status = match &e {
-        computestream_core::Error::Transport { status, .. } => *status,
-        _ => None,
-    };
+    let status = e.http_status();
     let retryable = e.is_retryable();
     let err = build(
         e.to_string(),

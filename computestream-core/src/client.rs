@@ -62,14 +62,20 @@ impl Signer {
         }
     }
 
-    /// From a hex private key (`0x` optional) or an AIP-80 string.
+    /// From a hex private key (`0x` optional) or an AIP-80 string. A key that does not parse
+    /// is [`Error::InvalidArgument`]; the message never repeats the key.
     pub fn from_private_key(key: &str) -> Result<Self> {
         let account = if key.starts_with("ed25519-priv-") {
-            let pk = aptos_sdk::crypto::Ed25519PrivateKey::from_aip80(key)?;
-            Ed25519Account::from_private_key(pk)
+            aptos_sdk::crypto::Ed25519PrivateKey::from_aip80(key)
+                .map(Ed25519Account::from_private_key)
         } else {
-            Ed25519Account::from_private_key_hex(key)?
-        };
+            Ed25519Account::from_private_key_hex(key)
+        }
+        .map_err(|e| {
+            Error::InvalidArgument(format!(
+                "private key: {e} (expected 64 hex digits, 0x optional, or ed25519-priv-0x…)"
+            ))
+        })?;
         Ok(Signer::new(account))
     }
 

@@ -166,6 +166,16 @@ impl Error {
         }
     }
 
+    /// The node's HTTP status when it answered with an error status: a failed request's, or
+    /// 404 for a lookup that found nothing ([`Error::NotFound`] is made only of a 404).
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Transport { status, .. } => *status,
+            Error::NotFound(_) => Some(404),
+            _ => None,
+        }
+    }
+
     /// The abort's Move name (`E_STREAM_NOT_FOUND`), if the contracts aborted.
     pub fn abort_name(&self) -> Option<&'static str> {
         self.abort_code().map(AbortCode::name)

@@ -23,7 +23,9 @@ macro_rules! as_decimal_string {
             fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 if d.is_human_readable() {
                     let s = String::deserialize(d)?;
-                    s.parse().map_err(serde::de::Error::custom)
+                    s.parse().map_err(|e| {
+                        serde::de::Error::custom(format!("{s:?} is not a {}: {e}", stringify!($t)))
+                    })
                 } else {
                     <$t>::deserialize(d)
                 }
@@ -46,7 +48,24 @@ macro_rules! as_itself {
 }
 
 as_decimal_string!(u64, u128);
-as_itself!(bool, u8, String, AccountAddress);
+as_itself!(bool, u8, String);
+
+impl HumanForm for AccountAddress {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize(s)
+    }
+    /// As aptos-sdk reads it (`AccountAddress::from_hex`), with the refused text in the error.
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            AccountAddress::from_hex(&s).map_err(|e| {
+                serde::de::Error::custom(format!("{s:?} is not an account address: {e}"))
+            })
+        } else {
+            AccountAddress::deserialize(d)
+        }
+    }
+}
 
 /// `#[serde(with = "crate::serde_dec")]`
 pub(crate) fn serialize<T: HumanForm, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {

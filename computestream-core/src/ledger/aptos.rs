@@ -52,7 +52,9 @@ impl AptosLedger {
         } else {
             format!("{node_url}/v1")
         };
-        let config = AptosConfig::custom(node_url)?.with_timeout(Duration::from_secs(30));
+        let config = AptosConfig::custom(node_url)
+            .map_err(|e| Error::InvalidArgument(format!("node URL {node_url:?}: {e}")))?
+            .with_timeout(Duration::from_secs(30));
         let node = FullnodeClient::new(config)?;
         Ok(AptosLedger {
             node,
