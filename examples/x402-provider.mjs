@@ -3,7 +3,9 @@
 //   GET /infer  one inference call for PRICE base units (scheme `exact`)
 //   GET /rent   a GPU rental paid per second (scheme `stream`): the payment opens an escrowed
 //               stream at the provider's on-chain price, and the provider starts the job;
-//               later requests carrying COMPUTESTREAM-JOB are served while the stream pays
+//               later requests carrying COMPUTESTREAM-JOB are served while the stream pays;
+//               once it stops paying (closed by the buyer, deposit spent, window over) the
+//               provider completes the job and closes the stream
 //
 // The middleware answers 402 with the challenge, verifies each payment, serves it once, has
 // the facilitator settle it and adds the PAYMENT-RESPONSE receipt. On start the provider
@@ -16,7 +18,7 @@
 // Prints its base URL on the first line. ASSET defaults to 0xa (the native coin), NETWORK to
 // the localnet's aptos:4, CONTRACT to the localnet's 0xcafe.
 import express from 'express';
-import { Client } from 'computestream';
+import { Client, streamAt } from 'computestream';
 import { paymentMiddleware, exactRequirements, streamRequirements } from 'computestream/express';
 
 /** @param {string} name @param {string} [fallback] */
@@ -44,16 +46,33 @@ app.use(paymentMiddleware({
   },
 }, { facilitator: { url: env('FACILITATOR_URL') }, node, contract }));
 
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Ends a rental once its stream stops paying: completes the job (which frees the provider's
+ * slot) and closes the stream if the buyer has not (which pays what accrued, refunds the rest).
+ * @param {string} buyer @param {bigint} jobId
+ */
+async function endWhenUnpaid(buyer, jobId) {
+  const rental = { payer: buyer, jobId };
+  while (streamAt(await provider.getStream(rental), await provider.nowSeconds()).isPaying) await sleep(1000);
+  await provider.completeJob({ buyer, jobId, outputUrl: '' });
+  if (!(await provider.getStream(rental)).isClosed) await provider.closeStream(rental);
+}
+
 app.get('/infer', (req, res) => {
   res.json({ output: 'a cat on a GPU' });
 });
 app.get('/rent', async (req, res, next) => {
-  const job = /** @type {string} */ (req.computestream?.job);
+  const job = req.computestream?.job;             // 0xBUYER/ID, opened by the payment
+  if (!job) return next(new Error('not a rental'));   // only `stream` payments reach /rent
   if (req.get('COMPUTESTREAM-JOB')) return res.json({ job, running: true });
   // A new rental: its stream accrues from the job's start.
   const [buyer, jobId] = job.split('/');
-  provider.startJob({ buyer, jobId: BigInt(jobId) })
-    .then((started) => res.json({ job, started: started.hash }), next);
+  provider.startJob({ buyer, jobId: BigInt(jobId) }).then((started) => {
+    res.json({ job, started: started.hash });
+    endWhenUnpaid(buyer, BigInt(jobId)).catch((e) => console.error(`rental ${job}: ${e.message}`));
+  }, next);
 });
 
 await provider.registerProvider({ gpuType: 'H100', vramGb: 80n, pricePerSecond: rate, stakeAmount: 1000n });
