@@ -112,6 +112,14 @@ async def test_each_error_class_is_raised_by_a_real_failure(net):
     assert e.value.code == "INVALID_INPUT"
     with pytest.raises(cs.InvalidInput):
         await cs.AsyncClient(net.node_url).pause_stream(1)  # no key: cannot sign
+    with pytest.raises(cs.InvalidInput, match="private key: .*expected 64 hex digits"):
+        cs.AsyncClient(net.node_url, private_key="0x12")
+    with pytest.raises(cs.InvalidInput, match='node URL "not a url/v1"'):
+        cs.AsyncClient("not a url")
+    # A node that answers 404 for what was asked: NOT_FOUND with the status.
+    with pytest.raises(cs.NodeError) as e:
+        await cs.AsyncClient(net.url + "/elsewhere").now()
+    assert (e.value.code, e.value.status) == ("NOT_FOUND", 404)
     with pytest.raises(OverflowError):
         await buyer.get_stream(buyer.address, -1)
     # The node refuses a transaction before executing it (no such function at that address).
