@@ -202,82 +202,238 @@ export interface DepletionTimeArgs {
 
 /** One method per entry function and view of the contracts. */
 export interface ClientMethods {
-  /** Signs, submits and waits for `provider_registry::register_provider`. */
+  /**
+   * Registers the sender as a provider and locks `stakeAmount` of the native coin.
+   *
+   * Signs, submits and waits for `provider_registry::register_provider`.
+   */
   registerProvider(args: RegisterProviderArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `provider_registry::update_availability`. */
+  /**
+   * Opens or closes the sender (a provider) to new jobs.
+   *
+   * Signs, submits and waits for `provider_registry::update_availability`.
+   */
   updateAvailability(args: UpdateAvailabilityArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `provider_registry::update_pricing`. */
+  /**
+   * Sets the sender's price for new streams.
+   *
+   * Signs, submits and waits for `provider_registry::update_pricing`.
+   */
   updatePricing(args: UpdatePricingArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `provider_registry::update_endpoint`. */
+  /**
+   * Publishes the sender's service URL (`http://` or `https://`, at most 256 bytes; empty withdraws it), where buyers reach its x402 endpoint.
+   *
+   * Signs, submits and waits for `provider_registry::update_endpoint`.
+   */
   updateEndpoint(args: UpdateEndpointArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `provider_registry::deregister`. */
+  /**
+   * Removes the sender's provider record and returns its stake.
+   *
+   * Signs, submits and waits for `provider_registry::deregister`.
+   */
   deregister(args?: DeregisterArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `job_registry::create_job`. */
+  /**
+   * Creates a pending job for `provider`, funded by the sender.
+   *
+   * Signs, submits and waits for `job_registry::create_job`.
+   */
   createJob(args: CreateJobArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `job_registry::start_job`. */
+  /**
+   * The provider starts a pending job.
+   *
+   * Signs, submits and waits for `job_registry::start_job`.
+   */
   startJob(args: StartJobArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `job_registry::complete_job`. */
+  /**
+   * The provider completes a running job.
+   *
+   * Signs, submits and waits for `job_registry::complete_job`.
+   */
   completeJob(args: CompleteJobArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `job_registry::fail_job`. */
+  /**
+   * The provider fails a running job.
+   *
+   * Signs, submits and waits for `job_registry::fail_job`.
+   */
   failJob(args: FailJobArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `job_registry::cancel_job`. */
+  /**
+   * The buyer cancels a pending job.
+   *
+   * Signs, submits and waits for `job_registry::cancel_job`.
+   */
   cancelJob(args: CancelJobArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `job_registry::reject_job`. */
+  /**
+   * The provider turns down a pending job (Pending → Cancelled).
+   *
+   * Signs, submits and waits for `job_registry::reject_job`.
+   */
   rejectJob(args: RejectJobArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `escrow::deposit_escrow`. */
+  /**
+   * The buyer escrows `amount` of `asset` for one of its jobs.
+   *
+   * Signs, submits and waits for `escrow::deposit_escrow`.
+   */
   depositEscrow(args: DepositEscrowArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `escrow::refund_escrow`. */
+  /**
+   * The buyer takes back an escrow that funds no stream, once the job has ended.
+   *
+   * Signs, submits and waits for `escrow::refund_escrow`.
+   */
   refundEscrow(args: RefundEscrowArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `payment_stream::open_stream`. */
+  /**
+   * The buyer opens a stream from its escrow to the provider at `ratePerSecond`.
+   *
+   * Signs, submits and waits for `payment_stream::open_stream`.
+   */
   openStream(args: OpenStreamArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `payment_stream::process_payment`. */
+  /**
+   * Anyone pays the payee what the stream owes now (idempotent).
+   *
+   * Signs, submits and waits for `payment_stream::process_payment`.
+   */
   processPayment(args: ProcessPaymentArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `payment_stream::pause_stream`. */
+  /**
+   * The buyer pauses accrual.
+   *
+   * Signs, submits and waits for `payment_stream::pause_stream`.
+   */
   pauseStream(args: PauseStreamArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `payment_stream::resume_stream`. */
+  /**
+   * The buyer resumes accrual.
+   *
+   * Signs, submits and waits for `payment_stream::resume_stream`.
+   */
   resumeStream(args: ResumeStreamArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `payment_stream::top_up`. */
+  /**
+   * Anyone adds `amount` to a stream's escrow (refunds still go to the payer).
+   *
+   * Signs, submits and waits for `payment_stream::top_up`.
+   */
   topUp(args: TopUpArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `payment_stream::close_stream`. */
+  /**
+   * The payer or the payee settles and closes the stream; the rest goes back to the payer.
+   *
+   * Signs, submits and waits for `payment_stream::close_stream`.
+   */
   closeStream(args: CloseStreamArgs): Promise<Transaction>;
-  /** Signs, submits and waits for `payment_stream::rent`. */
+  /**
+   * Job, escrow and stream in one transaction, at the provider's current price.
+   *
+   * Signs, submits and waits for `payment_stream::rent`.
+   */
   rent(args: RentArgs): Promise<Transaction>;
-  /** Calls the view `provider_registry::get_provider`. */
+  /**
+   * A provider's record (aborts `E_PROVIDER_NOT_FOUND`).
+   *
+   * Calls the view `provider_registry::get_provider`.
+   */
   getProvider(args: GetProviderArgs): Promise<Provider>;
-  /** Calls the view `provider_registry::is_provider_active`. */
+  /**
+   * Registered and accepting jobs.
+   *
+   * Calls the view `provider_registry::is_provider_active`.
+   */
   isProviderActive(args: IsProviderActiveArgs): Promise<boolean>;
-  /** Calls the view `provider_registry::get_provider_price`. */
+  /**
+   * A provider's price (aborts `E_PROVIDER_NOT_FOUND`).
+   *
+   * Calls the view `provider_registry::get_provider_price`.
+   */
   getProviderPrice(args: GetProviderPriceArgs): Promise<bigint>;
-  /** Calls the view `provider_registry::list_providers`. */
+  /**
+   * Registered providers in registration order (deregistration moves the last one into the gap).
+   *
+   * Calls the view `provider_registry::list_providers`.
+   */
   listProviders(args: ListProvidersArgs): Promise<string[]>;
-  /** Calls the view `job_registry::get_job`. */
+  /**
+   * A job (aborts `E_JOB_NOT_FOUND`).
+   *
+   * Calls the view `job_registry::get_job`.
+   */
   getJob(args: GetJobArgs): Promise<Job>;
-  /** Calls the view `job_registry::get_job_status`. */
+  /**
+   * A job's status (aborts `E_JOB_NOT_FOUND`).
+   *
+   * Calls the view `job_registry::get_job_status`.
+   */
   getJobStatus(args: GetJobStatusArgs): Promise<JobStatus>;
-  /** Calls the view `job_registry::is_job_active`. */
+  /**
+   * Whether the job is running.
+   *
+   * Calls the view `job_registry::is_job_active`.
+   */
   isJobActive(args: IsJobActiveArgs): Promise<boolean>;
-  /** Calls the view `job_registry::get_job_duration`. */
+  /**
+   * Seconds the job has run, capped at its maximum duration (aborts `E_JOB_NOT_FOUND`).
+   *
+   * Calls the view `job_registry::get_job_duration`.
+   */
   getJobDuration(args: GetJobDurationArgs): Promise<bigint>;
-  /** Calls the view `job_registry::get_job_output_url`. */
+  /**
+   * The output URL set on completion (aborts `E_JOB_NOT_FOUND`).
+   *
+   * Calls the view `job_registry::get_job_output_url`.
+   */
   getJobOutputUrl(args: GetJobOutputUrlArgs): Promise<string>;
-  /** Calls the view `job_registry::get_job_counter`. */
+  /**
+   * How many jobs the buyer has created (its latest job id).
+   *
+   * Calls the view `job_registry::get_job_counter`.
+   */
   getJobCounter(args: GetJobCounterArgs): Promise<bigint>;
-  /** Calls the view `escrow::get_escrow`. */
+  /**
+   * An escrow (aborts `E_ESCROW_NOT_FOUND`).
+   *
+   * Calls the view `escrow::get_escrow`.
+   */
   getEscrow(args: GetEscrowArgs): Promise<Escrow>;
-  /** Calls the view `escrow::get_remaining_balance`. */
+  /**
+   * Held by the contract (aborts `E_ESCROW_NOT_FOUND`).
+   *
+   * Calls the view `escrow::get_remaining_balance`.
+   */
   getRemainingBalance(args: GetRemainingBalanceArgs): Promise<bigint>;
-  /** Calls the view `escrow::is_escrow_active`. */
+  /**
+   * Whether the escrow is still active.
+   *
+   * Calls the view `escrow::is_escrow_active`.
+   */
   isEscrowActive(args: IsEscrowActiveArgs): Promise<boolean>;
-  /** Calls the view `escrow::get_released_amount`. */
+  /**
+   * Paid to the payee so far (aborts `E_ESCROW_NOT_FOUND`).
+   *
+   * Calls the view `escrow::get_released_amount`.
+   */
   getReleasedAmount(args: GetReleasedAmountArgs): Promise<bigint>;
-  /** Calls the view `payment_stream::get_stream`. */
+  /**
+   * A stream and its escrow's totals (aborts `E_STREAM_NOT_FOUND`).
+   *
+   * Calls the view `payment_stream::get_stream`.
+   */
   getStream(args: GetStreamArgs): Promise<Stream>;
-  /** Calls the view `payment_stream::get_total_streamed`. */
+  /**
+   * Paid to the payee so far (aborts `E_STREAM_NOT_FOUND`).
+   *
+   * Calls the view `payment_stream::get_total_streamed`.
+   */
   getTotalStreamed(args: GetTotalStreamedArgs): Promise<bigint>;
-  /** Calls the view `payment_stream::calculate_current_amount`. */
+  /**
+   * What a settlement would pay now (aborts `E_STREAM_NOT_FOUND`).
+   *
+   * Calls the view `payment_stream::calculate_current_amount`.
+   */
   calculateCurrentAmount(args: CalculateCurrentAmountArgs): Promise<bigint>;
-  /** Calls the view `payment_stream::is_stream_active`. */
+  /**
+   * Open, not paused, inside its window and not depleted.
+   *
+   * Calls the view `payment_stream::is_stream_active`.
+   */
   isStreamActive(args: IsStreamActiveArgs): Promise<boolean>;
-  /** Calls the view `payment_stream::depletion_time`. */
+  /**
+   * When the escrow will be fully owed; `u64::MAX` if never under the current state (aborts `E_STREAM_NOT_FOUND`).
+   *
+   * Calls the view `payment_stream::depletion_time`.
+   */
   depletionTime(args: DepletionTimeArgs): Promise<bigint>;
 }

@@ -132,6 +132,8 @@ export interface AbiFunction {
   params: Array<AbiParam>
   /** A view's return type as the ABI table writes it; `null` for an entry function. */
   returns?: string
+  /** What it does, from the core's ABI table (Markdown). */
+  doc: string
 }
 
 /** One parameter of an entry function or view. */

@@ -48,7 +48,10 @@ for (const f of abi()) {
   if (!returns) throw new Error(`${f.name}: no TypeScript type for ${f.returns}`);
   const optional = f.params.length === 0 ? '?' : '';
   const what = f.kind === 'entry' ? 'Signs, submits and waits for' : 'Calls the view';
-  methods.push(`  /** ${what} \`${f.module}::${f.name}\`. */`);
+  // The table's doc, with the Move argument names as JavaScript writes them (`stake_amount`
+  // → `stakeAmount`).
+  const doc = f.doc.replaceAll('*/', '*\\/').replace(/`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`/g, (_, n) => `\`${camel(n)}\``);
+  methods.push('  /**', `   * ${doc}`, '   *', `   * ${what} \`${f.module}::${f.name}\`.`, '   */');
   methods.push(`  ${camel(f.name)}(args${optional}: ${args}): Promise<${returns}>;`);
 }
 lines.push('', '/** One method per entry function and view of the contracts. */', 'export interface ClientMethods {', ...methods, '}', '');

@@ -200,6 +200,18 @@ pub struct AbiFunction {
     pub params: Vec<AbiParam>,
     /// A view's return type as the ABI table writes it; `null` for an entry function.
     pub returns: Option<String>,
+    /// What it does, from the core's ABI table (Markdown).
+    pub doc: String,
+}
+
+/// A table row's doc comment as one paragraph.
+fn doc(text: Option<&str>) -> String {
+    text.unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn params(list: &[(&str, &str)]) -> Vec<AbiParam> {
@@ -220,6 +232,7 @@ pub fn abi() -> Vec<AbiFunction> {
         name: name.into(),
         params: params(Call::signature(module, name).unwrap_or_default()),
         returns: None,
+        doc: doc(Call::doc(module, name)),
     });
     let views = View::FUNCTIONS.iter().map(|&(module, name)| {
         let (list, returns) = View::signature(module, name).unwrap_or_default();
@@ -229,6 +242,7 @@ pub fn abi() -> Vec<AbiFunction> {
             name: name.into(),
             params: params(list),
             returns: Some(returns.into()),
+            doc: doc(View::doc(module, name)),
         }
     });
     entries.chain(views).collect()

@@ -236,7 +236,10 @@ test('every entry function and view of the contracts is a Client method', () => 
   for (const f of abi) {
     const name = f.name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
     assert.equal(typeof Client.prototype[name], 'function', name);
+    assert.ok(f.doc.length > 10, `${f.name} says what it does`);
   }
+  const depletion = abi.find((f) => f.name === 'depletion_time');
+  assert.match(depletion.doc, /^When the escrow will be fully owed; `u64::MAX` if never/);
 });
 
 test('a process that starts a Localnet and closes it exits by itself', () => {

@@ -172,7 +172,7 @@ macro_rules! type_name {
 pub(crate) use type_name;
 
 macro_rules! entry_functions {
-    ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident { $( $arg:ident : $ty:ty ),* $(,)? } )*) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident => $module:ident :: $function:ident { $( $arg:ident : $ty:ty ),* $(,)? } )*) => {
         /// A call of one of the contracts' entry functions, with typed arguments. The sender
         /// of the transaction is the Move `&signer`. Exhaustive on purpose: the embedded
         /// ledger matches every call, so a new entry function does not compile until it is
@@ -180,7 +180,7 @@ macro_rules! entry_functions {
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(tag = "function", rename_all = "snake_case")]
         pub enum Call {
-            $( $(#[$doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
+            $( $(#[doc = $doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
         }
 
         impl Call {
@@ -207,6 +207,15 @@ macro_rules! entry_functions {
                 $( if module == Module::$module && function == stringify!($function) {
                     const P: &[(&str, &str)] = &[ $( (stringify!($arg), type_name!($ty)) ),* ];
                     return Some(P);
+                } )*
+                None
+            }
+
+            /// What `module::function` does, from its row of the table (one line per doc
+            /// line, each starting with a space), if it is one of the entry functions.
+            pub fn doc(module: Module, function: &str) -> Option<&'static str> {
+                $( if module == Module::$module && function == stringify!($function) {
+                    return Some(concat!($( $doc, "\n" ),*));
                 } )*
                 None
             }
@@ -424,6 +433,21 @@ impl FrameworkCall {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_entry_function_and_view_says_what_it_does() {
+        for &(module, name) in Call::FUNCTIONS {
+            let doc = Call::doc(module, name).unwrap_or_default();
+            assert!(!doc.trim().is_empty(), "{name} has no doc");
+        }
+        for &(module, name) in View::FUNCTIONS {
+            let doc = View::doc(module, name).unwrap_or_default();
+            assert!(!doc.trim().is_empty(), "{name} has no doc");
+        }
+        let depletion = View::doc(Module::PaymentStream, "depletion_time").unwrap();
+        assert!(depletion.contains("`u64::MAX` if never"), "{depletion}");
+        assert_eq!(Call::doc(Module::PaymentStream, "depletion_time"), None);
+    }
 
     #[test]
     fn abi_type_names_read_as_written_in_the_tables() {

@@ -103,13 +103,13 @@ view_json_via_serde!(
 );
 
 macro_rules! views {
-    ($( $(#[$doc:meta])* $variant:ident => $module:ident :: $function:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )*) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident => $module:ident :: $function:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )*) => {
         /// A call of one of the contracts' view functions (exhaustive, like
         /// [`Call`](super::Call): the embedded ledger answers every view).
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(tag = "function", rename_all = "snake_case")]
         pub enum View {
-            $( $(#[$doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
+            $( $(#[doc = $doc])* $variant { $( #[allow(missing_docs)] #[serde(with = "crate::serde_dec")] $arg: $ty ),* }, )*
         }
 
         impl View {
@@ -141,6 +141,15 @@ macro_rules! views {
                 $( if module == Module::$module && function == stringify!($function) {
                     const P: &[(&str, &str)] = &[ $( (stringify!($arg), type_name!($ty)) ),* ];
                     return Some((P, type_name!($ret)));
+                } )*
+                None
+            }
+
+            /// What `module::function` returns, from its row of the table (one line per doc
+            /// line, each starting with a space), if it is one of the views.
+            pub fn doc(module: Module, function: &str) -> Option<&'static str> {
+                $( if module == Module::$module && function == stringify!($function) {
+                    return Some(concat!($( $doc, "\n" ),*));
                 } )*
                 None
             }
