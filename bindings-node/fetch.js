@@ -19,6 +19,9 @@ const { nativeModule, integer } = cs[Symbol.for('computestream.internal')];
 function wrapFetchWithPayment(fetchImpl, {
   privateKey, node, maxPerPayment, maxPerHour, networks = [], dockerImage = null, contract = null,
 } = {}) {
+  for (const [name, value] of Object.entries({ privateKey, node })) {
+    if (typeof value !== 'string') throw new cs.InvalidInputError(`wrapFetchWithPayment: ${name} is required`);
+  }
   const payer = nativeSync(() => new nativeModule.NativePayer(
     privateKey, node, integer(maxPerPayment, 'wrapFetchWithPayment: maxPerPayment'), integer(maxPerHour, 'wrapFetchWithPayment: maxPerHour'),
     networks, dockerImage, contract));

@@ -218,7 +218,10 @@ class Facilitator {
     this.#native = nativeFacilitator;
   }
 
-  static async start({ node, network, feePayerKey, contract = null }) {
+  static async start({ node, network, feePayerKey, contract = null } = {}) {
+    for (const [name, value] of Object.entries({ node, network, feePayerKey })) {
+      if (typeof value !== 'string') throw new InvalidInputError(`Facilitator.start: ${name} is required`);
+    }
     return new Facilitator(await native(() => nativeModule.startFacilitator(node, network, feePayerKey, contract)));
   }
 

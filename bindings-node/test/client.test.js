@@ -184,9 +184,13 @@ test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
   });
   assert.throws(() => new Client({ node: 'not a url' }), { name: 'InvalidInputError', message: /node URL "not a url\/v1"/ });
   assert.throws(() => cs.addressOf('zz'), { name: 'InvalidInputError', coreCode: 'INVALID_INPUT' });
+  assert.throws(() => require('../fetch.js').wrapFetchWithPayment(fetch, { node: localnet.nodeUrl }), {
+    name: 'InvalidInputError', message: 'wrapFetchWithPayment: privateKey is required',
+  });
   assert.throws(() => require('../fetch.js').wrapFetchWithPayment(fetch, { privateKey: BUYER_KEY, node: localnet.nodeUrl }), {
     name: 'InvalidInputError', message: 'wrapFetchWithPayment: maxPerPayment is missing',
   });
+  await assert.rejects(cs.Facilitator.start({}), { name: 'InvalidInputError', message: 'Facilitator.start: node is required' });
   // A node that answers 404: NodeError with the status.
   await assert.rejects(new Client({ node: `${localnet.url}/elsewhere` }).nowSeconds(), {
     name: 'NodeError', coreCode: 'NOT_FOUND', status: 404,
