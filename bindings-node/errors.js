@@ -83,6 +83,8 @@ const NAPI_ARGUMENT_CODES = new Set([
   'ArrayExpected', 'BigintExpected', 'FunctionExpected',
 ]);
 
+const CODES = new Set([...NODE_CODES, ...SPENDING_CODES, ...INPUT_CODES, 'ABORT', 'PAYMENT_REFUSED']);
+
 function typed(code, message, detail) {
   const options = { ...detail, coreCode: code };
   if (code === 'ABORT') return new AbortError(message, options);
@@ -90,20 +92,21 @@ function typed(code, message, detail) {
   if (code === 'PAYMENT_REFUSED') return new PaymentRejectedError(message, options);
   if (SPENDING_CODES.has(code)) return new SpendingLimitError(message, options);
   if (NODE_CODES.has(code)) return new NodeError(message, options);
-  return new ComputeStreamError(message, { code, coreCode: code });
+  return new ComputeStreamError(message, { code, coreCode: code, cause: detail.cause });
 }
 
 function fromNative(error) {
   if (!(error instanceof Error) || error instanceof ComputeStreamError) return error;
   if (NAPI_ARGUMENT_CODES.has(error.code)) {
-    // napi-rs leaves the status out of some messages (` on Stream.jobId`).
-    const message = error.message.startsWith(' on ')
+    // napi-rs leaves the status out of some messages (` on Stream.jobId`), and quotes the
+    // value it refused, which may be a secret (a private key passed as a Buffer): keep its type.
+    const message = (error.message.startsWith(' on ')
       ? `${error.code.replace(/Expected$/, '').toLowerCase()} expected${error.message}`
-      : error.message;
-    return new InvalidInputError(message, { coreCode: error.code, cause: error });
+      : error.message).replace(/JavaScript value `(\w+)[^`]*`/g, 'JavaScript value of type $1');
+    return new InvalidInputError(message, { coreCode: error.code });
   }
   // The synchronous native functions (`raw`) throw the core's code as `code`, the message as is.
-  if (typeof error.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(error.code)) {
+  if (CODES.has(error.code)) {
     return typed(error.code, error.message, { cause: error });
   }
   let detail;

@@ -288,10 +288,7 @@ export interface Stream {
   openedAt: bigint
   /** Start of accrual: the job's start (2^64 − 1 until the job starts). */
   windowStart: bigint
-  /**
-   * r" End of accrual: job start + max duration, job end or stream close (2^64 − 1 if
-   * r" open-ended).
-   */
+  /** End of accrual: job start + max duration, job end or stream close (2^64 − 1 if open). */
   windowEnd: bigint
   isPaused: boolean
   /** When the current pause began (meaningful while paused). */

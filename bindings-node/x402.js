@@ -10,18 +10,19 @@
 // time come from the node); server schemes build requirements with the core's builders. The
 // facilitator that verifies and settles is ours (`Facilitator`, `computestream facilitator`).
 const cs = require('./index.js');
-const { native } = require('./errors.js');
+const { native, nativeSync } = require('./errors.js');
 
-const { nativeModule, integer } = cs[Symbol.for('computestream.internal')];
+const { nativeModule, integer, privateKeyArg } = cs[Symbol.for('computestream.internal')];
 const U64_MAX = '18446744073709551615';
 
 class ClientScheme {
   #payer;
 
-  constructor(scheme, { privateKey, node, dockerImage = null, contract = null }) {
+  constructor(scheme, { privateKey, node, dockerImage = null, contract = null } = {}) {
     this.scheme = scheme;
     // The @x402/core client applies its own spending policy; the native payer only signs.
-    this.#payer = new nativeModule.NativePayer(privateKey, node, U64_MAX, U64_MAX, [], dockerImage, contract);
+    const key = privateKeyArg(privateKey, `${scheme === 'exact' ? 'Exact' : 'Stream'}ClientScheme`);
+    this.#payer = nativeSync(() => new nativeModule.NativePayer(key, node, U64_MAX, U64_MAX, [], dockerImage, contract));
   }
 
   /** The paying account. */

@@ -4,8 +4,8 @@
 //   GET /rent   a GPU rental paid per second (scheme `stream`): the payment opens an escrowed
 //               stream at the provider's on-chain price, and the provider starts the job;
 //               later requests carrying COMPUTESTREAM-JOB are served while the stream pays;
-//               once it stops paying (closed by the buyer, deposit spent, window over) the
-//               provider completes the job and closes the stream
+//               once it stops paying (closed by the buyer, paused, deposit spent, window
+//               over) the provider completes the job and closes the stream
 //
 // The middleware answers 402 with the challenge, verifies each payment, serves it once, has
 // the facilitator settle it and adds the PAYMENT-RESPONSE receipt. On start the provider
@@ -18,7 +18,7 @@
 // Prints its base URL on the first line. ASSET defaults to 0xa (the native coin), NETWORK to
 // the localnet's aptos:4, CONTRACT to the localnet's 0xcafe.
 import express from 'express';
-import { Client, streamAt } from 'computestream';
+import { AbortError, Client, NodeError, streamAt } from 'computestream';
 import { paymentMiddleware, exactRequirements, streamRequirements } from 'computestream/express';
 
 /** @param {string} name @param {string} [fallback] */
@@ -49,15 +49,34 @@ app.use(paymentMiddleware({
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Ends a rental once its stream stops paying: completes the job (which frees the provider's
- * slot) and closes the stream if the buyer has not (which pays what accrued, refunds the rest).
+ * Calls `call` again a second later while the node's error says trying again may succeed.
+ * @template T @param {() => Promise<T>} call @returns {Promise<T>}
+ */
+async function retrying(call) {
+  for (;;) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!(e instanceof NodeError && e.retryable)) throw e;
+      await sleep(1000);
+    }
+  }
+}
+
+/**
+ * Ends a rental once its stream stops paying (closed by the buyer, paused, deposit spent,
+ * window over): completes the job, which frees the provider's slot, and closes the stream
+ * unless the buyer has, which pays what accrued and refunds the rest.
  * @param {string} buyer @param {bigint} jobId
  */
 async function endWhenUnpaid(buyer, jobId) {
   const rental = { payer: buyer, jobId };
-  while (streamAt(await provider.getStream(rental), await provider.nowSeconds()).isPaying) await sleep(1000);
-  await provider.completeJob({ buyer, jobId, outputUrl: '' });
-  if (!(await provider.getStream(rental)).isClosed) await provider.closeStream(rental);
+  const paying = () => retrying(async () => streamAt(await provider.getStream(rental), await provider.nowSeconds()).isPaying);
+  while (await paying()) await sleep(1000);
+  await retrying(() => provider.completeJob({ buyer, jobId, outputUrl: '' }));
+  await retrying(() => provider.closeStream(rental)).catch((e) => {
+    if (!(e instanceof AbortError && e.abortName === 'E_STREAM_CLOSED')) throw e;  // the buyer closed it
+  });
 }
 
 app.get('/infer', (req, res) => {

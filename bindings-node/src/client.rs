@@ -122,8 +122,7 @@ record!(
         opened_at: BigInt,
         /// Start of accrual: the job's start (2^64 − 1 until the job starts).
         window_start: BigInt,
-        /// End of accrual: job start + max duration, job end or stream close (2^64 − 1 if
-        /// open-ended).
+        /// End of accrual: job start + max duration, job end or stream close (2^64 − 1 if open).
         window_end: BigInt,
         is_paused: bool,
         /// When the current pause began (meaningful while paused).

@@ -182,8 +182,18 @@ test('errors are typed: ABORT, INVALID_INPUT, NODE', async (t) => {
   assert.throws(() => new Client({ node: localnet.nodeUrl, privateKey: '0x12' }), {
     name: 'InvalidInputError', message: /private key: .*expected 64 hex digits/,
   });
-  assert.throws(() => new Client({ node: 'not a url' }), { name: 'InvalidInputError', message: /node URL "not a url\/v1"/ });
+  assert.throws(() => new Client({ node: 'not a url' }), { name: 'InvalidInputError', message: /node URL "not a url"/ });
   assert.throws(() => cs.addressOf('zz'), { name: 'InvalidInputError', coreCode: 'INVALID_INPUT' });
+  // A key of the wrong type is refused without its bytes in the message, as is any value
+  // napi-rs cannot convert.
+  const secret = Buffer.alloc(32, 0xab);
+  for (const call of [
+    () => new Client({ node: localnet.nodeUrl, privateKey: secret }), () => cs.addressOf(secret),
+    () => new (require('../x402.js').ExactClientScheme)({ privateKey: secret, node: localnet.nodeUrl }),
+    () => cs.streamAt({ payer: secret }, 1n),
+  ]) {
+    assert.throws(call, (e) => e instanceof cs.InvalidInputError && !/171/.test(e.message) && e.cause === undefined);
+  }
   assert.throws(() => require('../fetch.js').wrapFetchWithPayment(fetch, { node: localnet.nodeUrl }), {
     name: 'InvalidInputError', message: 'wrapFetchWithPayment: privateKey is required',
   });

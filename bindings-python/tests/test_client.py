@@ -114,7 +114,7 @@ async def test_each_error_class_is_raised_by_a_real_failure(net):
         await cs.AsyncClient(net.node_url).pause_stream(1)  # no key: cannot sign
     with pytest.raises(cs.InvalidInput, match="private key: .*expected 64 hex digits"):
         cs.AsyncClient(net.node_url, private_key="0x12")
-    with pytest.raises(cs.InvalidInput, match='node URL "not a url/v1"'):
+    with pytest.raises(cs.InvalidInput, match='node URL "not a url"'):
         cs.AsyncClient("not a url")
     # A node that answers 404 for what was asked: NOT_FOUND with the status.
     with pytest.raises(cs.NodeError) as e:

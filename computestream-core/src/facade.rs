@@ -137,8 +137,7 @@ pub fn sign_call(
     chain_id: u8,
     expiration_secs: u64,
 ) -> Result<Vec<u8>> {
-    let signer = Signer::from_private_key(private_key.trim())
-        .map_err(|e| Error::InvalidArgument(format!("private key: {e}")))?;
+    let signer = Signer::from_private_key(private_key.trim())?;
     let call: Call = serde_json::from_str(call_json)
         .map_err(|e| Error::InvalidArgument(format!("call: {e}")))?;
     let gas = TxnOptions::default();

@@ -78,7 +78,13 @@ fn now_arg(now_secs: u64) -> Result<u64, FacadeError> {
 }
 
 fn signer(private_key: &str) -> Result<Signer, FacadeError> {
-    Signer::from_private_key(private_key.trim()).map_err(|e| invalid("private key", e))
+    // The core's error already says `private key: …`.
+    Signer::from_private_key(private_key.trim()).map_err(|e| match e {
+        computestream_core::Error::InvalidArgument(message) => {
+            FacadeError::InvalidArgument(message)
+        }
+        other => FacadeError::InvalidArgument(other.to_string()),
+    })
 }
 
 /// The account address (long form) of an Ed25519 private key (`0x` + 64 hex).

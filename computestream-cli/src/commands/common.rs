@@ -27,7 +27,7 @@ pub(super) fn read_signer(cli: &Cli) -> Result<Signer, String> {
             "this command signs: pass --key FILE or set COMPUTESTREAM_PRIVATE_KEY".to_string()
         })?,
     };
-    Signer::from_private_key(key.trim()).map_err(|e| format!("private key: {e}"))
+    Signer::from_private_key(key.trim()).map_err(|e| e.to_string())
 }
 
 /// `--node`, or the default local `computestream localnet`.

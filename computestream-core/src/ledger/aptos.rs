@@ -45,15 +45,15 @@ impl AptosLedger {
     /// The node at `node_url`, with the contracts deployed at `contract`. The node API is
     /// served under `/v1`: a URL without it (a node's or a localnet's base URL) gets it
     /// appended.
-    pub fn new(node_url: &str, contract: AccountAddress) -> Result<AptosLedger> {
-        let node_url = node_url.trim_end_matches('/');
+    pub fn new(given: &str, contract: AccountAddress) -> Result<AptosLedger> {
+        let node_url = given.trim_end_matches('/');
         let node_url = &if node_url.ends_with("/v1") {
             node_url.to_string()
         } else {
             format!("{node_url}/v1")
         };
         let config = AptosConfig::custom(node_url)
-            .map_err(|e| Error::InvalidArgument(format!("node URL {node_url:?}: {e}")))?
+            .map_err(|e| Error::InvalidArgument(format!("node URL {given:?}: {e}")))?
             .with_timeout(Duration::from_secs(30));
         let node = FullnodeClient::new(config)?;
         Ok(AptosLedger {
