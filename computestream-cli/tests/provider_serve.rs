@@ -286,6 +286,10 @@ async fn a_funded_rental_runs_until_the_stream_depletes_then_is_stopped_and_sett
     );
     assert_eq!(workload["exit_code"], 0, "the fixture exits 0 on SIGTERM");
     assert_eq!(workload["outcome"], "completed");
+    assert_eq!(
+        status["record"]["status"], "completed",
+        "by name, as the SDKs give it"
+    );
     assert_eq!(env.recorded_argv(), ["train", "--epochs", "1"]);
 
     let record = env.chain.get_job(job.buyer, job.id).await.unwrap();

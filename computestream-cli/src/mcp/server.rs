@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use computestream_core::{AssetId, JobId, JobStatus, Ledger, Signer};
+use computestream_core::{AssetId, JobId, Ledger, Signer};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
@@ -465,22 +465,13 @@ impl ComputeStream {
             Err(e) => Err(e),
         };
         // The daemon is another party: its answer is read without assuming its shape.
-        let (workload, mut record, workload_error) = match daemon {
+        let (workload, record, workload_error) = match daemon {
             Ok(mut v) => {
                 let mut field = |k| v.get_mut(k).map(Value::take).filter(|w| !w.is_null());
                 (field("workload"), field("record"), None)
             }
             Err(e) => (None, None, Some(fail(e))),
         };
-        // The chain's status number, by name (as the SDKs give it).
-        if let Some(status) = record.as_mut().and_then(|r| r.get_mut("status"))
-            && let Some(name) = status
-                .as_u64()
-                .and_then(|n| JobStatus::try_from(u8::try_from(n).ok()?).ok())
-                .map(JobStatus::name)
-        {
-            *status = name.into();
-        }
         Ok(StatusOutput {
             job: job.to_string(),
             stream,

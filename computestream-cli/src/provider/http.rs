@@ -238,6 +238,7 @@ async fn status(
             Ok(v) => v,
             Err(e) => return error(StatusCode::NOT_FOUND, format!("job {job}: {e}")),
         };
+    let record_status = record.status;
     let stream = client.get_stream(job.buyer, job.id).await.ok().map(|s| {
         let depletion = s.depletion_time(now);
         json!({
@@ -259,6 +260,9 @@ async fn status(
         .rental(job)
         .map(|r| json!(*r.status.lock().unwrap_or_else(|p| p.into_inner())))
         .unwrap_or(Value::Null);
+    // The job's status by name, as the SDKs give it (the chain's record has its number).
+    let mut record = json!(record);
+    record["status"] = record_status.name().into();
     Json(json!({
         "job": job.to_string(),
         "chain_time": now,
