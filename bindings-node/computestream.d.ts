@@ -44,8 +44,7 @@ export interface ClientOptions {
  * The contracts through a node, one Promise method per entry function and view (see
  * `ClientMethods`); sequence numbers, chain id, gas and waiting for commit are handled inside.
  */
-export declare class Client {
-  constructor(options: ClientOptions);
+export interface Client extends ClientMethods {
   /** The signing account; `null` without a key. */
   readonly address: string | null;
   /** The contracts' address. */
@@ -54,10 +53,20 @@ export declare class Client {
   balance(owner: string, asset?: string | null): Promise<bigint>;
   /** The chain's time, seconds. */
   nowSeconds(): Promise<bigint>;
-  /** Every entry function and view. */
-  static abi(): native.AbiFunction[];
 }
-export interface Client extends ClientMethods {}
+/** A `Client` made with a `privateKey`: it signs as `address`. */
+export interface SigningClient extends Client {
+  readonly address: string;
+}
+export interface ClientConstructor {
+  /** `new Client({ node, privateKey, contract })`: with a key, a `SigningClient`. */
+  new (options: ClientOptions & { privateKey: string }): SigningClient;
+  new (options: ClientOptions): Client;
+  readonly prototype: Client;
+  /** Every entry function and view. */
+  abi(): native.AbiFunction[];
+}
+export declare const Client: ClientConstructor;
 
 export interface LocalnetOptions {
   /** Chain time stays put until `advance()` moves it (default: the system clock). */

@@ -31,7 +31,7 @@ const node = env('NODE_URL');
 const contract = env('CONTRACT', '0xcafe');
 const rate = BigInt(env('RATE', '2000000000000'));
 const provider = new Client({ node, privateKey: env('PROVIDER_KEY'), contract });
-const me = /** @type {string} */ (provider.address);
+const me = provider.address;
 const offer = { network: env('NETWORK', 'aptos:4'), asset: env('ASSET', '0xa'), feePayer: env('FEE_PAYER') };
 
 const app = express();

@@ -23,6 +23,13 @@ export async function watch(c: Client, payer: string, jobId: bigint): Promise<bi
   }
 }
 
+// With a key the client's address is a string; without one it may be null.
+export const signing: string = new Client({ node: 'http://127.0.0.1/v1', privateKey: '0x01' }).address;
+const readOnly = new Client({ node: 'http://127.0.0.1/v1' });
+// @ts-expect-error: a client without a key has no address to pay to
+export const unsigned: string = readOnly.address;
+export const isClient = (x: unknown): x is Client => x instanceof Client;
+
 export async function runsDryIn(c: Client, payer: string, jobId: bigint): Promise<bigint | null> {
   const at: StreamAt = streamAt(await c.getStream({ payer, jobId }), await c.nowSeconds());
   return at.isPaying ? at.secondsToDeplete : 0n;
