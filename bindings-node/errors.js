@@ -122,13 +122,16 @@ function fromNative(error) {
 
 /**
  * Calls a native async function and awaits its Promise, rethrowing its error typed: an
- * argument that does not convert throws at the call, before there is a Promise.
+ * argument that does not convert throws at the call, before there is a Promise. An input error
+ * is prefixed with `method`, the name the caller used (`getProvider: …`).
  */
-async function native(call) {
+async function native(call, method = null) {
   try {
     return await call();
   } catch (e) {
-    throw fromNative(e);
+    const error = fromNative(e);
+    if (method !== null && error instanceof InvalidInputError) error.message = `${method}: ${error.message}`;
+    throw error;
   }
 }
 

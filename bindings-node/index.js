@@ -19,14 +19,6 @@ const raw = Object.freeze(Object.fromEntries(RAW.map((name) => [name, nativeModu
 
 const camel = (snake) => snake.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 
-/** A private key argument: a string (hex or AIP-80); anything else is refused without echoing it. */
-function privateKeyArg(value, what) {
-  if (typeof value !== 'string') {
-    throw new InvalidInputError(`${what}: privateKey must be a string (hex or AIP-80), got ${value === null ? 'null' : typeof value}`);
-  }
-  return value;
-}
-
 /** A u64/u128 as the decimal string the native module takes: bigint, decimal string, or a safe integer. */
 function integer(value, what) {
   if (value === undefined || value === null) throw new InvalidInputError(`${what} is missing`);
@@ -99,8 +91,7 @@ class Client {
 
   constructor({ node, privateKey = null, contract = null } = {}) {
     if (typeof node !== 'string') throw new InvalidInputError('Client: node (the node API URL, …/v1) is required');
-    const key = privateKey === null || privateKey === undefined ? null : privateKeyArg(privateKey, 'Client');
-    this.#native = nativeSync(() => new nativeModule.NativeClient(node, key, contract));
+    this.#native = nativeSync(() => new nativeModule.NativeClient(node, privateKey, contract));
   }
 
   /** The signing account; `null` without a key. */
@@ -137,7 +128,7 @@ class Client {
         value: {
           async [name](args = {}) {
             const json = callJson(f, args);
-            return native(() => this.#native[method](json));
+            return native(() => this.#native[method](json), name);
           },
         }[name],
         writable: true,
@@ -272,7 +263,7 @@ function streamRequirements({
 }
 
 /** The address of an Ed25519 private key. */
-const addressOf = (privateKey) => nativeSync(() => raw.addressOf(privateKeyArg(privateKey, 'addressOf')));
+const addressOf = (privateKey) => nativeSync(() => raw.addressOf(privateKey));
 
 /** Any x402 header (`PAYMENT-REQUIRED`, `PAYMENT-SIGNATURE`, `PAYMENT-RESPONSE`) decoded to its object. */
 const decodeHeader = (header) => JSON.parse(nativeSync(() => raw.x402DecodeHeader(header))).header;
@@ -342,5 +333,5 @@ module.exports = {
   SpendingLimitError: errors.SpendingLimitError,
   InvalidInputError: errors.InvalidInputError,
   // for computestream/express and computestream/fetch
-  [Symbol.for('computestream.internal')]: { nativeModule, integer, privateKeyArg },
+  [Symbol.for('computestream.internal')]: { nativeModule, integer },
 };

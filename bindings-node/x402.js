@@ -12,7 +12,7 @@
 const cs = require('./index.js');
 const { native, nativeSync } = require('./errors.js');
 
-const { nativeModule, integer, privateKeyArg } = cs[Symbol.for('computestream.internal')];
+const { nativeModule, integer } = cs[Symbol.for('computestream.internal')];
 const U64_MAX = '18446744073709551615';
 
 class ClientScheme {
@@ -21,8 +21,7 @@ class ClientScheme {
   constructor(scheme, { privateKey, node, dockerImage = null, contract = null } = {}) {
     this.scheme = scheme;
     // The @x402/core client applies its own spending policy; the native payer only signs.
-    const key = privateKeyArg(privateKey, `${scheme === 'exact' ? 'Exact' : 'Stream'}ClientScheme`);
-    this.#payer = nativeSync(() => new nativeModule.NativePayer(key, node, U64_MAX, U64_MAX, [], dockerImage, contract));
+    this.#payer = nativeSync(() => new nativeModule.NativePayer(privateKey, node, U64_MAX, U64_MAX, [], dockerImage, contract));
   }
 
   /** The paying account. */

@@ -256,31 +256,9 @@ pub struct NativeClient {
 }
 
 /// A `Call`/`View` from the JSON `index.js` builds; the core's error names the refused value
-/// (`"0xzz" is not an account address`), this adds the method (`getProvider: …`).
+/// (`"0xzz" is not an account address`).
 fn parse_call<T: DeserializeOwned>(text: &str) -> napi::Result<T> {
-    serde_json::from_str(text).map_err(|e| {
-        let function = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| Some(camel(v.get("function")?.as_str()?)))
-            .unwrap_or_default();
-        input(format!("{function}: {e}"))
-    })
-}
-
-fn camel(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.extend(c.to_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    serde_json::from_str(text).map_err(input)
 }
 
 #[napi]
